@@ -1,0 +1,269 @@
+"""The only place where user input is checked.
+
+Public entry points convert and validate their arguments here, once; kernels then
+assume float32, C-contiguous, finite arrays of consistent shapes.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import numbers
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+from .errors import (
+    DimensionMismatchError,
+    EmptyInputError,
+    InputTooLargeError,
+    InvalidConfigError,
+    InvalidInputError,
+)
+
+E = TypeVar("E", bound=enum.Enum)
+
+_REAL_KINDS = "biuf"
+
+
+# --------------------------------------------------------------------------- arrays
+
+
+def _ragged_error(value: Any, name: str) -> DimensionMismatchError:
+    lengths = []
+    for row in value:
+        try:
+            lengths.append(len(row))
+        except TypeError:
+            lengths.append(0)
+    expected = lengths[0]
+    actual = next((n for n in lengths if n != expected), expected)
+    row = lengths.index(actual)
+    return DimensionMismatchError(
+        f"{name} has ragged rows: row 0 has {expected} values but row {row} has {actual}",
+        expected=expected,
+        actual=actual,
+    )
+
+
+def as_array(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError:
+            raise _ragged_error(value, name) from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"{name} must contain only real numbers") from None
+    if arr.dtype.kind not in _REAL_KINDS:
+        raise InvalidInputError(f"{name} must contain real numbers, got dtype {arr.dtype}")
+    with np.errstate(over="ignore"):
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+    check_finite(arr, name)
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise :class:`InvalidInputError` if ``arr`` holds NaN or ±Inf (no temporaries)."""
+    if arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise InvalidInputError(
+            f"{name} contains {arr[where]} at index {where}; inputs must be finite"
+        )
+
+
+def as_vector(value: Any, name: str, *, size: int | None = None) -> np.ndarray:
+    """Convert to a finite float32 vector ``(d,)``, optionally of a fixed size."""
+    arr = as_array(value, name)
+    if arr.ndim != 1:
+        raise InvalidInputError(f"{name} must be a vector (1-D), got shape {arr.shape}")
+    if arr.size == 0:
+        raise EmptyInputError(f"{name} is empty", context=name)
+    if size is not None and arr.shape[0] != size:
+        raise DimensionMismatchError(
+            f"{name} must have {size} values, got {arr.shape[0]}", expected=size, actual=arr.shape[0]
+        )
+    return arr
+
+
+def as_matrix(value: Any, name: str, *, cols: int | None = None) -> np.ndarray:
+    """Convert to a finite float32 matrix ``(rows, cols)`` with at least one row."""
+    arr = as_array(value, name)
+    if arr.ndim != 2:
+        raise InvalidInputError(f"{name} must be a matrix (2-D), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise EmptyInputError(f"{name} has no rows", context=name)
+    if arr.shape[1] == 0:
+        raise EmptyInputError(f"{name} has rows of length 0", context=name)
+    if cols is not None and arr.shape[1] != cols:
+        raise DimensionMismatchError(
+            f"{name} rows must have {cols} values, got {arr.shape[1]}",
+            expected=cols,
+            actual=arr.shape[1],
+        )
+    return arr
+
+
+def max_keys() -> int:
+    """The current key limit, ``ra.MAX_KEYS`` (users may raise or lower it)."""
+    import ruvector_attention
+
+    return int(ruvector_attention.MAX_KEYS)
+
+
+def as_keys(keys: Any, *, dim: int) -> np.ndarray:
+    """Validate a key matrix ``(n, dim)`` with ``1 <= n <= ra.MAX_KEYS``."""
+    k = as_matrix(keys, "keys", cols=dim)
+    limit = max_keys()
+    if k.shape[0] > limit:
+        raise InputTooLargeError(
+            f"keys has {k.shape[0]} rows, more than ra.MAX_KEYS = {limit}",
+            max=limit,
+            actual=k.shape[0],
+        )
+    return k
+
+
+def as_values(values: Any, *, count: int, dim: int | None = None) -> np.ndarray:
+    """Validate a value matrix with one row per key (``count`` rows)."""
+    v = as_matrix(values, "values", cols=dim)
+    if v.shape[0] != count:
+        raise DimensionMismatchError(
+            f"values must have one row per key: expected {count} rows, got {v.shape[0]}",
+            expected=count,
+            actual=v.shape[0],
+        )
+    return v
+
+
+def as_mask(mask: Any, rows: int, cols: int, *, single: bool) -> np.ndarray | None:
+    """A boolean attend-mask (True = attend) broadcast to ``(rows, cols)`` without copying.
+
+    ``single`` means one query: the mask must be ``(n,)``. For a batch, ``(m, n)`` and
+    ``(n,)`` (shared by every query) are accepted. Integer 0/1 masks are accepted too.
+    """
+    if mask is None:
+        return None
+    arr = np.asarray(mask)
+    if arr.dtype.kind in "iu":
+        if arr.size and (arr.min() < 0 or arr.max() > 1):
+            raise InvalidInputError("mask must be boolean or 0/1 integers")
+        arr = arr.astype(bool)
+    elif arr.dtype != bool:
+        raise InvalidInputError(f"mask must be boolean (True = attend), got dtype {arr.dtype}")
+    expected = (cols,) if single else (rows, cols)
+    if arr.shape == (cols,):
+        return np.broadcast_to(arr, (rows, cols))
+    if not single and arr.shape == (rows, cols):
+        return arr
+    raise DimensionMismatchError(
+        f"mask must have shape {expected}" + ("" if single else f" or {(cols,)}")
+        + f", got {arr.shape}",
+        expected=list(expected),
+        actual=list(arr.shape),
+    )
+
+
+def as_index(value: Any, name: str, *, upper: int) -> int:
+    """A Python int in ``[0, upper)``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidInputError(f"{name} must be an integer, got {value!r}")
+    if not 0 <= int(value) < upper:
+        raise InvalidInputError(f"{name} must be in [0, {upper}), got {value}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- configs
+
+Check = Callable[[str, Any], Any]
+
+
+def _config_error(name: str, expected: str, value: Any) -> InvalidConfigError:
+    reason = f"{name} must be {expected}, got {value!r}"
+    return InvalidConfigError(reason, reason=reason)
+
+
+def positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise _config_error(name, "a positive integer", value)
+    return int(value)
+
+
+def non_negative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise _config_error(name, "a non-negative integer", value)
+    return int(value)
+
+
+def _real(name: str, value: Any, expected: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise _config_error(name, expected, value)
+    return float(value)
+
+
+def positive_float(name: str, value: Any) -> float:
+    result = _real(name, value, "a finite number > 0")
+    if result <= 0:
+        raise _config_error(name, "a finite number > 0", value)
+    return result
+
+
+def negative_float(name: str, value: Any) -> float:
+    result = _real(name, value, "a finite number < 0")
+    if result >= 0:
+        raise _config_error(name, "a finite number < 0", value)
+    return result
+
+
+def non_negative_float(name: str, value: Any) -> float:
+    result = _real(name, value, "a finite number >= 0")
+    if result < 0:
+        raise _config_error(name, "a finite number >= 0", value)
+    return result
+
+
+def probability(name: str, value: Any) -> float:
+    result = _real(name, value, "a probability in [0, 1]")
+    if not 0.0 <= result <= 1.0:
+        raise _config_error(name, "a probability in [0, 1]", value)
+    return result
+
+
+def boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise _config_error(name, "True or False", value)
+    return bool(value)
+
+
+def optional(check: Check) -> Check:
+    """Accept ``None`` or whatever ``check`` accepts."""
+
+    def check_optional(name: str, value: Any) -> Any:
+        return None if value is None else check(name, value)
+
+    return check_optional
+
+
+def one_of(*choices: str) -> Check:
+    def check_choice(name: str, value: Any) -> str:
+        if value not in choices:
+            raise _config_error(name, f"one of {list(choices)}", value)
+        return value
+
+    return check_choice
+
+
+def as_enum(enum_type: type[E], value: Any, name: str = "value") -> E:
+    """Accept an enum member or its lower-case string value."""
+    if isinstance(value, enum_type):
+        return value
+    if isinstance(value, str):
+        for member in enum_type:
+            if value.lower() in (member.value, member.name.lower()):
+                return member
+    choices = [member.value for member in enum_type]
+    raise _config_error(name, f"a {enum_type.__name__} or one of {choices}", value)

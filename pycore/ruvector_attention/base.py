@@ -1,0 +1,261 @@
+"""The base class every attention mechanism derives from.
+
+A mechanism declares a frozen ``Config`` and implements one or two kernels on
+validated float32 arrays:
+
+- ``_weights(queries (m, d), keys (n, d), vis) -> (m, n)``, and
+- ``_forward(queries, keys, values (n, dv), vis) -> (m, dv)``, which defaults to
+  ``_weights(...) @ values`` for mechanisms whose weights map values to outputs.
+
+Everything public (conversion, validation, single-query forms, train/eval, parameters,
+saving) lives here, once.
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import _validation as check
+from .config import AttentionConfig
+from .errors import DimensionMismatchError, InvalidConfigError
+from .kernels.masking import Visibility, dropout
+
+__all__ = ["Attention", "DifferentiableAttention", "Gradients"]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """Gradients of a scalar loss through one forward call.
+
+    ``query`` has the shape of the query argument (``(d,)`` or ``(m, d)``); ``params`` is
+    keyed like :meth:`Attention.parameters` (empty for parameter-free mechanisms).
+    """
+
+    query: np.ndarray
+    keys: np.ndarray
+    values: np.ndarray
+    params: dict[str, np.ndarray]
+
+
+class Attention(abc.ABC):
+    """An attention mechanism: a frozen config plus (possibly) learned parameters."""
+
+    Config: ClassVar[type[AttentionConfig]]
+    name: ClassVar[str] = ""
+    """Registry name, set by :func:`ruvector_attention.registry.register`."""
+    complexity: ClassVar[str] = "O(n^2)"
+    differentiable: ClassVar[bool] = False
+    values_match_dim: ClassVar[bool] = False
+    """True when values must have ``dim`` columns (learned value projections)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Config" in cls.__dict__:
+            cls.__signature__ = inspect.signature(cls.Config)  # type: ignore[attr-defined]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.config = self.Config(*args, **kwargs)
+        self.training = False
+        self._params: dict[str, np.ndarray] = {}
+        self._rng = np.random.default_rng(getattr(self.config, "seed", 0))
+        self._setup()
+
+    def _setup(self) -> None:
+        """Build parameters and fixed buffers from ``self.config`` (override)."""
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def dim(self) -> int:
+        """The query/key dimension ``d``."""
+        return self.config.dim
+
+    @property
+    def num_heads(self) -> int:
+        return getattr(self.config, "num_heads", 1)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.config.to_dict().items())
+        return f"{type(self).__name__}({fields})"
+
+    # ------------------------------------------------------------------ modes
+
+    def train(self, mode: bool = True) -> "Attention":
+        """Enable training behaviour (dropout, routing noise); returns ``self``."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> "Attention":
+        """Disable training behaviour; the default state. Returns ``self``."""
+        return self.train(False)
+
+    def _dropout(self, weights: np.ndarray) -> np.ndarray:
+        p = getattr(self.config, "dropout", 0.0)
+        return dropout(weights, p, self._rng) if self.training else weights
+
+    # ------------------------------------------------------------------ public API
+
+    def compute(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
+        """Attend one query ``(d,)`` over ``keys (n, d)``; returns ``(dv,)`` float32."""
+        q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
+        return self._finish(self._forward(q, k, v, vis)[0])
+
+    def compute_batch(
+        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None
+    ) -> np.ndarray:
+        """Attend queries ``(m, d)``; returns ``(m, dv)``. ``causal`` overrides the config."""
+        q, k, v, vis = self._prepare(queries, keys, values, mask, single=False, causal=causal)
+        return self._finish(self._forward(q, k, v, vis))
+
+    def weights(self, query: Any, keys: Any, mask: Any = None) -> np.ndarray:
+        """The ``(n,)`` attention weights of one query (non-negative, summing to 1)."""
+        q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
+        return self._finish(self._weights(q, k, vis)[0])
+
+    def weights_batch(
+        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None
+    ) -> np.ndarray:
+        """The ``(m, n)`` attention weights of a batch of queries; rows sum to 1."""
+        q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
+        return self._finish(self._weights(q, k, vis))
+
+    # ------------------------------------------------------------------ kernels
+
+    @abc.abstractmethod
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        """The ``(m, n)`` weights of validated queries over validated keys."""
+
+    def _forward(
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+    ) -> np.ndarray:
+        return self._weights(queries, keys, vis) @ values
+
+    # ------------------------------------------------------------------ validation
+
+    def _prepare(
+        self,
+        queries: Any,
+        keys: Any,
+        values: Any,
+        mask: Any,
+        *,
+        single: bool,
+        causal: bool | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Visibility]:
+        """Validate once at the boundary; returns 2-D queries, keys, values, visibility."""
+        if single:
+            q = check.as_vector(queries, "query", size=self.dim)[None, :]
+        else:
+            q = check.as_matrix(queries, "queries", cols=self.dim)
+        k = check.as_keys(keys, dim=self.dim)
+        m, n = q.shape[0], k.shape[0]
+        v = None
+        if values is not None:
+            v = check.as_values(values, count=n, dim=self.dim if self.values_match_dim else None)
+        if causal is None:
+            causal = getattr(self.config, "causal", False)
+        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), bool(causal))
+        return q, k, v, vis
+
+    @staticmethod
+    def _finish(result: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(result, dtype=np.float32)
+
+    # ------------------------------------------------------------------ parameters
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Copies of the learned parameters by name (empty if there are none)."""
+        return {name: value.copy() for name, value in self._params.items()}
+
+    def load_parameters(self, params: dict[str, Any]) -> None:
+        """Replace the parameters; names and shapes must match :meth:`parameters`."""
+        unknown = sorted(set(params) - set(self._params))
+        missing = sorted(set(self._params) - set(params))
+        if unknown or missing:
+            reason = f"parameter names must be {sorted(self._params)}"
+            if unknown:
+                reason += f"; unknown: {unknown}"
+            if missing:
+                reason += f"; missing: {missing}"
+            raise InvalidConfigError(reason)
+        loaded = {}
+        for name, value in params.items():
+            arr = check.as_array(value, f"parameter {name!r}")
+            expected = self._params[name].shape
+            if arr.shape != expected:
+                raise DimensionMismatchError(
+                    f"parameter {name!r} must have shape {expected}, got {arr.shape}",
+                    expected=list(expected),
+                    actual=list(arr.shape),
+                )
+            loaded[name] = arr.copy()
+        self._params = loaded
+        self._parameters_changed()
+
+    def _parameters_changed(self) -> None:
+        """Hook for mechanisms that cache values derived from parameters."""
+
+    def save(self, path: Any) -> None:
+        """Write config and parameters to one ``.npz`` file (no pickle); see ``ra.load``."""
+        from .io import save
+
+        save(self, path)
+
+
+class DifferentiableAttention(Attention):
+    """A mechanism with an analytic ``backward`` (checked against torch.autograd in tests)."""
+
+    differentiable = True
+
+    def backward(
+        self,
+        queries: Any,
+        keys: Any,
+        values: Any,
+        grad_output: Any,
+        mask: Any = None,
+        *,
+        causal: bool | None = None,
+    ) -> Gradients:
+        """Gradients of ``sum(grad_output * output)`` w.r.t. inputs and parameters.
+
+        ``queries`` is one query ``(d,)`` or a batch ``(m, d)``; ``grad_output`` has the
+        shape of the matching output. Differentiates the eval-mode function (no dropout).
+        """
+        q_in = check.as_array(queries, "query")
+        single = q_in.ndim == 1
+        q, k, v, vis = self._prepare(q_in, keys, values, mask, single=single, causal=causal)
+        assert v is not None
+        if single:
+            g = check.as_vector(grad_output, "grad_output", size=v.shape[1])[None, :]
+        else:
+            g = check.as_matrix(grad_output, "grad_output", cols=v.shape[1])
+            if g.shape[0] != q.shape[0]:
+                raise DimensionMismatchError(
+                    f"grad_output must have one row per query ({q.shape[0]}), got {g.shape[0]}",
+                    expected=q.shape[0],
+                    actual=g.shape[0],
+                )
+        grads = self._backward(q, k, v, vis, g)
+        return Gradients(
+            query=self._finish(grads.query[0] if single else grads.query),
+            keys=self._finish(grads.keys),
+            values=self._finish(grads.values),
+            params={name: self._finish(value) for name, value in grads.params.items()},
+        )
+
+    @abc.abstractmethod
+    def _backward(
+        self,
+        queries: np.ndarray,
+        keys: np.ndarray,
+        values: np.ndarray,
+        vis: Visibility,
+        grad_output: np.ndarray,
+    ) -> Gradients:
+        """Gradients for validated 2-D inputs."""

@@ -1,0 +1,54 @@
+"""Frozen, validated, JSON-serialisable configuration dataclasses.
+
+A mechanism's config declares each field with :func:`spec`, naming the check from
+:mod:`ruvector_attention._validation` that normalises it (``numpy.int64(8)`` becomes
+``8``, a list becomes a tuple). Cross-field rules go in :meth:`AttentionConfig.validate`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from ._validation import Check
+
+__all__ = ["AttentionConfig", "spec"]
+
+_MISSING = dataclasses.MISSING
+
+
+def spec(check: Check, default: Any = _MISSING) -> Any:
+    """A dataclass field validated by ``check(name, value) -> normalised value``."""
+    return dataclasses.field(default=default, metadata={"check": check})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class AttentionConfig:
+    """Base of every mechanism config: validated on construction, immutable after."""
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            check = field.metadata.get("check")
+            if check is not None:
+                object.__setattr__(self, field.name, check(field.name, getattr(self, field.name)))
+        self.validate()
+
+    def validate(self) -> None:
+        """Cross-field rules; subclasses override. Field checks have already run."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON types (enums by value, tuples as lists)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def replace(self, **changes: Any) -> "AttentionConfig":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)

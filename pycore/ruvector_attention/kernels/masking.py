@@ -1,0 +1,61 @@
+"""Which keys each query may see: a user mask, causal order, or both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Visibility", "dropout"]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """The attend-pattern of ``rows`` queries over ``cols`` keys.
+
+    ``mask`` is a boolean ``(rows, cols)`` array or broadcast view (True = attend).
+    ``causal`` lets query ``i`` see keys ``j <= i + cols - rows`` (bottom-right aligned,
+    as PyTorch's causal mask). Mechanisms ask for column blocks so that nothing of size
+    ``rows x cols`` is built unless they need it.
+    """
+
+    rows: int
+    cols: int
+    mask: np.ndarray | None = None
+    causal: bool = False
+
+    @property
+    def is_full(self) -> bool:
+        """True when every query sees every key."""
+        return self.mask is None and (not self.causal or self.rows <= 1)
+
+    def block(self, start: int = 0, stop: int | None = None) -> np.ndarray | None:
+        """The boolean pattern of key columns ``[start, stop)``, or None if all visible."""
+        stop = self.cols if stop is None else stop
+        if self.is_full:
+            return None
+        pattern = None if self.mask is None else self.mask[:, start:stop]
+        if self.causal and self.rows > 1:
+            last_visible = np.arange(self.rows) + (self.cols - self.rows)
+            causal = np.arange(start, stop)[None, :] <= last_visible[:, None]
+            pattern = causal if pattern is None else pattern & causal
+        return pattern
+
+    def dense(self) -> np.ndarray | None:
+        """The full ``(rows, cols)`` pattern, or None if every key is visible."""
+        return self.block(0, self.cols)
+
+    def restrict(self, allowed: np.ndarray) -> "Visibility":
+        """Also require ``allowed`` (a ``(rows, cols)`` boolean pattern)."""
+        dense = self.dense()
+        return Visibility(self.rows, self.cols, allowed if dense is None else dense & allowed)
+
+
+def dropout(weights: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Inverted dropout: zero each entry with probability ``p`` and scale the rest by 1/(1-p)."""
+    if p <= 0.0:
+        return weights
+    if p >= 1.0:
+        return np.zeros_like(weights)
+    keep = rng.random(weights.shape, dtype=np.float32) >= p
+    return weights * keep / np.float32(1.0 - p)

@@ -1,0 +1,19 @@
+"""Every attention mechanism, one per module; importing this package registers them all."""
+
+from .flash import FlashAttention
+from .hyperbolic import HyperbolicAttention
+from .linear import LinearAttention
+from .local_global import LocalGlobalAttention
+from .mixed_curvature import MixedCurvatureAttention
+from .multi_head import MultiHeadAttention
+from .scaled_dot import ScaledDotProductAttention
+
+__all__ = [
+    "FlashAttention",
+    "HyperbolicAttention",
+    "LinearAttention",
+    "LocalGlobalAttention",
+    "MixedCurvatureAttention",
+    "MultiHeadAttention",
+    "ScaledDotProductAttention",
+]

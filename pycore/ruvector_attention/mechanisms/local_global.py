@@ -1,0 +1,75 @@
+"""Local-global (Longformer) attention: a sliding window plus global tokens."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validation import as_index, non_negative_int, positive_int
+from ..base import Attention
+from ..config import AttentionConfig, spec
+from ..kernels.dot import dot_softmax
+from ..kernels.masking import Visibility
+from ..registry import register
+
+__all__ = ["LocalGlobalAttention", "LocalGlobalConfig"]
+
+
+@dataclass(frozen=True)
+class LocalGlobalConfig(AttentionConfig):
+    dim: int = spec(positive_int)
+    window_size: int = spec(positive_int, 256)
+    num_global: int = spec(non_negative_int, 1)
+
+
+@register("local_global")
+class LocalGlobalAttention(Attention):
+    r"""Longformer attention: scaled dot-product restricted to a window and global tokens.
+
+    Query at position ``i`` attends key ``j`` when ``|i - j| <= window_size // 2`` or
+    ``j < num_global``; a global query (``i < num_global``) attends every key. In
+    ``compute_batch`` query ``i`` sits at position ``i``; ``compute`` and ``weights`` take
+    ``position`` (default ``n // 2``).
+
+    >>> attn = LocalGlobalAttention(dim=2, window_size=2, num_global=1)
+    >>> (attn.weights([0.0, 0.0], [[1.0, 0.0]] * 6, position=4) > 0).astype(int)
+    array([1, 0, 0, 1, 1, 1])
+    """
+
+    Config = LocalGlobalConfig
+    config: LocalGlobalConfig
+    complexity = "O(n·w)"
+
+    def _pattern(self, positions: np.ndarray, n: int) -> np.ndarray:
+        half = self.config.window_size // 2
+        keys = np.arange(n)[None, :]
+        rows = positions[:, None]
+        return (np.abs(rows - keys) <= half) | (keys < self.config.num_global) | (rows < self.config.num_global)
+
+    def _attend(
+        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, positions: np.ndarray
+    ) -> np.ndarray:
+        vis = vis.restrict(self._pattern(positions, keys.shape[0]))
+        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), vis.dense())
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return self._attend(queries, keys, vis, np.arange(queries.shape[0]))
+
+    def _position(self, position: Any, n: int) -> np.ndarray:
+        return np.array([n // 2 if position is None else as_index(position, "position", upper=n)])
+
+    def compute(
+        self, query: Any, keys: Any, values: Any, mask: Any = None, *, position: int | None = None
+    ) -> np.ndarray:
+        """Attend one query placed at ``position`` (default ``n // 2``); returns ``(dv,)``."""
+        q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
+        assert v is not None
+        return self._finish((self._attend(q, k, vis, self._position(position, k.shape[0])) @ v)[0])
+
+    def weights(self, query: Any, keys: Any, mask: Any = None, *, position: int | None = None) -> np.ndarray:
+        """The ``(n,)`` weights of one query placed at ``position`` (default ``n // 2``)."""
+        q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
+        return self._finish(self._attend(q, k, vis, self._position(position, k.shape[0]))[0])

@@ -1,0 +1,160 @@
+"""Multi-head attention with learned projections (PyTorch ``nn.MultiheadAttention`` layout)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validation import boolean, non_negative_int, positive_int, probability
+from ..base import DifferentiableAttention, Gradients
+from ..config import AttentionConfig, spec
+from ..errors import InvalidConfigError
+from ..kernels.dot import dot_softmax
+from ..kernels.masking import Visibility
+from ..kernels.softmax import softmax_backward
+from ..registry import register
+
+__all__ = ["MultiHeadAttention", "MultiHeadConfig"]
+
+_PROJECTIONS = ("q", "k", "v", "o")
+
+
+@dataclass(frozen=True)
+class MultiHeadConfig(AttentionConfig):
+    dim: int = spec(positive_int)
+    num_heads: int = spec(positive_int)
+    dropout: float = spec(probability, 0.0)
+    causal: bool = spec(boolean, False)
+    bias: bool = spec(boolean, True)
+    seed: int = spec(non_negative_int, 0)
+
+    def validate(self) -> None:
+        if self.dim % self.num_heads:
+            raise InvalidConfigError(
+                f"dim ({self.dim}) must be divisible by num_heads ({self.num_heads})"
+            )
+
+    @property
+    def head_dim(self) -> int:
+        return self.dim // self.num_heads
+
+
+@register("multi_head")
+class MultiHeadAttention(DifferentiableAttention):
+    r"""Multi-head attention: ``concat_h(softmax(q_h K_h^T/√d_h) V_h) W_o + b_o``.
+
+    Row-vector convention ``x @ w + b`` with ``q' = q W_q + b_q`` (likewise K, V); head
+    ``h`` is the contiguous slice ``h·d_h : (h+1)·d_h`` of the projected vectors. Equal to
+    ``torch.nn.MultiheadAttention`` with ``in_proj_weight = cat(W_q.T, W_k.T, W_v.T)`` and
+    ``out_proj.weight = W_o.T``. Initialised as PyTorch does (Xavier-uniform in-projection,
+    Kaiming-uniform out-projection, zero biases) from ``seed``.
+
+    Shapes: values must have ``dim`` columns. ``weights`` is the mean over heads.
+
+    >>> attn = MultiHeadAttention(dim=8, num_heads=2)
+    >>> sorted(attn.parameters())
+    ['b_k', 'b_o', 'b_q', 'b_v', 'w_k', 'w_o', 'w_q', 'w_v']
+    """
+
+    Config = MultiHeadConfig
+    config: MultiHeadConfig
+    complexity = "O(n^2)"
+    values_match_dim = True
+
+    def _setup(self) -> None:
+        d = self.config.dim
+        in_bound = math.sqrt(6.0 / (d + 3 * d))  # xavier_uniform_ on the (3d, d) in_proj
+        out_bound = 1.0 / math.sqrt(d)  # kaiming_uniform_(a=√5) on the (d, d) out_proj
+        for name in _PROJECTIONS:
+            bound = out_bound if name == "o" else in_bound
+            self._params[f"w_{name}"] = self._rng.uniform(-bound, bound, (d, d)).astype(np.float32)
+        if self.config.bias:
+            for name in _PROJECTIONS:
+                self._params[f"b_{name}"] = np.zeros(d, dtype=np.float32)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _project(self, x: np.ndarray, name: str) -> np.ndarray:
+        out = x @ self._params[f"w_{name}"]
+        if self.config.bias:
+            out += self._params[f"b_{name}"]
+        return out
+
+    def _split(self, x: np.ndarray) -> np.ndarray:
+        """``(rows, dim) -> (heads, rows, head_dim)``."""
+        rows = x.shape[0]
+        return x.reshape(rows, self.config.num_heads, self.config.head_dim).transpose(1, 0, 2)
+
+    @staticmethod
+    def _merge(x: np.ndarray) -> np.ndarray:
+        """``(heads, rows, head_dim) -> (rows, dim)``."""
+        heads, rows, head_dim = x.shape
+        return x.transpose(1, 0, 2).reshape(rows, heads * head_dim)
+
+    def _head_softmax(self, qh: np.ndarray, kh: np.ndarray, vis: Visibility) -> np.ndarray:
+        return dot_softmax(qh, kh, 1.0 / math.sqrt(self.config.head_dim), vis.dense())
+
+    # ------------------------------------------------------------------ kernels
+
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        qh = self._split(self._project(queries, "q"))
+        kh = self._split(self._project(keys, "k"))
+        return self._dropout(self._head_softmax(qh, kh, vis))
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return self._head_weights(queries, keys, vis).mean(axis=0)
+
+    def _forward(
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+    ) -> np.ndarray:
+        vh = self._split(self._project(values, "v"))
+        heads = self._head_weights(queries, keys, vis) @ vh
+        return self._project(self._merge(heads), "o")
+
+    def head_weights(self, query: Any, keys: Any, mask: Any = None) -> np.ndarray:
+        """Per-head weights ``(num_heads, n)`` of one query."""
+        q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
+        return self._finish(self._head_weights(q, k, vis)[:, 0, :])
+
+    def _backward(
+        self,
+        queries: np.ndarray,
+        keys: np.ndarray,
+        values: np.ndarray,
+        vis: Visibility,
+        grad_output: np.ndarray,
+    ) -> Gradients:
+        p = self._params
+        qh = self._split(self._project(queries, "q"))
+        kh = self._split(self._project(keys, "k"))
+        vh = self._split(self._project(values, "v"))
+        weights = self._head_softmax(qh, kh, vis)
+        merged = self._merge(weights @ vh)
+
+        grad_merged = grad_output @ p["w_o"].T
+        grad_heads = self._split(grad_merged)
+        grad_vh = np.swapaxes(weights, 1, 2) @ grad_heads
+        grad_scores = softmax_backward(weights, grad_heads @ np.swapaxes(vh, 1, 2))
+        grad_scores *= np.float32(1.0 / math.sqrt(self.config.head_dim))
+        grad_projected = {
+            "q": self._merge(grad_scores @ kh),
+            "k": self._merge(np.swapaxes(grad_scores, 1, 2) @ qh),
+            "v": self._merge(grad_vh),
+        }
+        inputs = {"q": queries, "k": keys, "v": values}
+        params = {"w_o": merged.T @ grad_output}
+        for name, grad in grad_projected.items():
+            params[f"w_{name}"] = inputs[name].T @ grad
+        if self.config.bias:
+            params["b_o"] = grad_output.sum(axis=0)
+            for name, grad in grad_projected.items():
+                params[f"b_{name}"] = grad.sum(axis=0)
+        return Gradients(
+            query=grad_projected["q"] @ p["w_q"].T,
+            keys=grad_projected["k"] @ p["w_k"].T,
+            values=grad_projected["v"] @ p["w_v"].T,
+            params=params,
+        )
