@@ -245,6 +245,7 @@ def optional(check: Check) -> Check:
     def check_optional(name: str, value: Any) -> Any:
         return None if value is None else check(name, value)
 
+    check_optional.__wrapped__ = check  # type: ignore[attr-defined]
     return check_optional
 
 

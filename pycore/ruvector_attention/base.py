@@ -65,6 +65,11 @@ class Attention(abc.ABC):
         self._rng = np.random.default_rng(getattr(self.config, "seed", 0))
         self._setup()
 
+    @classmethod
+    def for_dim(cls, dim: int, **overrides: Any) -> "Attention":
+        """A default instance with query dimension ``dim`` (other required fields filled in)."""
+        return cls(**{**cls.Config.example(dim), **overrides})
+
     def _setup(self) -> None:
         """Build parameters and fixed buffers from ``self.config`` (override)."""
 

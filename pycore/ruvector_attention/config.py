@@ -13,7 +13,7 @@ from typing import Any
 
 from ._validation import Check
 
-__all__ = ["AttentionConfig", "spec"]
+__all__ = ["AttentionConfig", "spec", "divisor_at_most"]
 
 _MISSING = dataclasses.MISSING
 
@@ -21,6 +21,15 @@ _MISSING = dataclasses.MISSING
 def spec(check: Check, default: Any = _MISSING) -> Any:
     """A dataclass field validated by ``check(name, value) -> normalised value``."""
     return dataclasses.field(default=default, metadata={"check": check})
+
+
+def divisor_at_most(n: int, wanted: int) -> int:
+    """The largest divisor of ``n`` that is at most ``wanted`` (e.g. 12 heads at 512 -> 8).
+
+    >>> divisor_at_most(512, 12), divisor_at_most(768, 12)
+    (8, 12)
+    """
+    return next(k for k in range(min(n, wanted), 0, -1) if n % k == 0)
 
 
 def _jsonable(value: Any) -> Any:
@@ -44,6 +53,12 @@ class AttentionConfig:
 
     def validate(self) -> None:
         """Cross-field rules; subclasses override. Field checks have already run."""
+
+    @classmethod
+    def example(cls, dim: int) -> dict[str, Any]:
+        """Keyword arguments of a valid config with query dimension ``dim`` (for sweeps,
+        the CLI and demo forms); subclasses with other required fields override."""
+        return {"dim": dim}
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON types (enums by value, tuples as lists)."""

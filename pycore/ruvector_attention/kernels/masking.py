@@ -45,6 +45,14 @@ class Visibility:
         """The full ``(rows, cols)`` pattern, or None if every key is visible."""
         return self.block(0, self.cols)
 
+    def blind_rows(self) -> np.ndarray | None:
+        """Boolean ``(rows,)``: queries that see no key at all (None when there are none)."""
+        pattern = self.dense()
+        if pattern is None:
+            return None
+        blind = ~pattern.any(axis=1)
+        return blind if blind.any() else None
+
     def restrict(self, allowed: np.ndarray) -> "Visibility":
         """Also require ``allowed`` (a ``(rows, cols)`` boolean pattern)."""
         dense = self.dense()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,11 @@ class MixedCurvatureConfig(AttentionConfig):
     def validate(self) -> None:
         if self.dim == 0:
             raise InvalidConfigError("euclidean_dim + hyperbolic_dim + spherical_dim must be > 0")
+
+    @classmethod
+    def example(cls, dim: int) -> dict[str, Any]:
+        third = dim // 3
+        return {"euclidean_dim": dim - 2 * third, "hyperbolic_dim": third, "spherical_dim": third}
 
     @property
     def dim(self) -> int:

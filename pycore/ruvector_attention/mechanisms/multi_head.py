@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validation import boolean, non_negative_int, positive_int, probability
 from ..base import DifferentiableAttention, Gradients
-from ..config import AttentionConfig, spec
+from ..config import AttentionConfig, divisor_at_most, spec
 from ..errors import InvalidConfigError
 from ..kernels.dot import dot_softmax
 from ..kernels.masking import Visibility
@@ -37,6 +37,10 @@ class MultiHeadConfig(AttentionConfig):
                 f"dim ({self.dim}) must be divisible by num_heads ({self.num_heads})"
             )
 
+    @classmethod
+    def example(cls, dim: int) -> dict[str, Any]:
+        return {"dim": dim, "num_heads": divisor_at_most(dim, 4)}
+
     @property
     def head_dim(self) -> int:
         return self.dim // self.num_heads
@@ -52,7 +56,8 @@ class MultiHeadAttention(DifferentiableAttention):
     ``out_proj.weight = W_o.T``. Initialised as PyTorch does (Xavier-uniform in-projection,
     Kaiming-uniform out-projection, zero biases) from ``seed``.
 
-    Shapes: values must have ``dim`` columns. ``weights`` is the mean over heads.
+    Shapes: values must have ``dim`` columns. ``weights`` is the mean over heads. A query
+    that sees no key outputs zeros (where PyTorch gives NaN).
 
     >>> attn = MultiHeadAttention(dim=8, num_heads=2)
     >>> sorted(attn.parameters())
@@ -112,7 +117,15 @@ class MultiHeadAttention(DifferentiableAttention):
     ) -> np.ndarray:
         vh = self._split(self._project(values, "v"))
         heads = self._head_weights(queries, keys, vis) @ vh
-        return self._project(self._merge(heads), "o")
+        return self._silence_blind(self._project(self._merge(heads), "o"), vis)
+
+    @staticmethod
+    def _silence_blind(rows: np.ndarray, vis: Visibility) -> np.ndarray:
+        """Queries that see no key output 0 (the contract), not the output bias."""
+        blind = vis.blind_rows()
+        if blind is not None:
+            rows[blind] = 0.0
+        return rows
 
     def head_weights(self, query: Any, keys: Any, mask: Any = None) -> np.ndarray:
         """Per-head weights ``(num_heads, n)`` of one query."""
@@ -128,6 +141,7 @@ class MultiHeadAttention(DifferentiableAttention):
         grad_output: np.ndarray,
     ) -> Gradients:
         p = self._params
+        grad_output = self._silence_blind(grad_output.copy(), vis)
         qh = self._split(self._project(queries, "q"))
         kh = self._split(self._project(keys, "k"))
         vh = self._split(self._project(values, "v"))

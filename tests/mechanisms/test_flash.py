@@ -1,0 +1,57 @@
+"""flash: equal to torch SDPA block by block, never building the score matrix."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ruvector_attention as ra
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 64, 500])
+@pytest.mark.parametrize("causal", [False, True])
+def test_matches_torch_sdpa(rng, block_size, causal):
+    q, k, v = (rng.normal(size=s).astype(np.float32) for s in [(9, 16), (130, 16), (130, 5)])
+    attn = ra.FlashAttention(16, block_size=block_size, causal=causal)
+    visible = torch.ones(9, 130, dtype=torch.bool).tril(diagonal=130 - 9) if causal else None
+    expected = F.scaled_dot_product_attention(
+        torch.tensor(q), torch.tensor(k), torch.tensor(v), attn_mask=visible
+    ).numpy()
+    np.testing.assert_allclose(attn.compute_batch(q, k, v), expected, atol=1e-5)
+    exact = ra.ScaledDotProductAttention(16, causal=causal)
+    np.testing.assert_allclose(attn.weights_batch(q, k), exact.weights_batch(q, k), atol=1e-6)
+
+
+def test_masked_blocks_and_blind_rows(rng):
+    q, k, v = (rng.normal(size=s) for s in [(3, 8), (40, 8), (40, 2)])
+    mask = np.zeros((3, 40), bool)
+    mask[0, 35:] = True  # only the last block visible
+    mask[1, ::9] = True
+    attn = ra.FlashAttention(8, block_size=8)
+    exact = ra.ScaledDotProductAttention(8)
+    np.testing.assert_allclose(attn.compute_batch(q, k, v, mask=mask), exact.compute_batch(q, k, v, mask=mask), atol=1e-6)
+    np.testing.assert_array_equal(attn.compute_batch(q, k, v, mask=mask)[2], 0.0)
+
+
+def test_large_scores_do_not_overflow(rng):
+    q = rng.normal(size=(2, 8)) * 30
+    k = rng.normal(size=(100, 8)) * 30
+    v = rng.normal(size=(100, 3))
+    out = ra.FlashAttention(8, block_size=16).compute_batch(q, k, v)
+    np.testing.assert_allclose(out, ra.ScaledDotProductAttention(8).compute_batch(q, k, v), atol=1e-5)
+
+
+def test_peak_memory_is_blockwise(rng):
+    m, n, d = 64, 20_000, 32
+    q, k, v = (rng.normal(size=s).astype(np.float32) for s in [(m, d), (n, d), (n, d)])
+    attn = ra.FlashAttention(d, block_size=64)
+    tracemalloc.start()
+    attn.compute_batch(q, k, v)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    full_scores = m * n * 4
+    assert peak < full_scores / 10, (peak, full_scores)
