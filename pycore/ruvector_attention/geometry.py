@@ -55,7 +55,7 @@ def _same_width(a: np.ndarray, b: np.ndarray) -> None:
 
 
 def _out(arr: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    return np.asarray(arr, dtype=np.float32, order="C")
 
 
 def poincare_distance(x: Any, y: Any, *, curvature: float = -1.0) -> np.ndarray:
