@@ -26,6 +26,7 @@ from .mechanisms import (
     LinearAttention,
     LocalGlobalAttention,
     MixedCurvatureAttention,
+    MoEAttention,
     MultiHeadAttention,
     ScaledDotProductAttention,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "LinearAttention",
     "LocalGlobalAttention",
     "MixedCurvatureAttention",
+    "MoEAttention",
     "MultiHeadAttention",
     "ScaledDotProductAttention",
     "UnknownMechanismError",

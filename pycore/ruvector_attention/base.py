@@ -153,10 +153,7 @@ class Attention(abc.ABC):
         causal: bool | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Visibility]:
         """Validate once at the boundary; returns 2-D queries, keys, values, visibility."""
-        if single:
-            q = check.as_vector(queries, "query", size=self.dim)[None, :]
-        else:
-            q = check.as_matrix(queries, "queries", cols=self.dim)
+        q = self._prepare_queries(queries, single=single)
         k = check.as_keys(keys, dim=self.dim)
         m, n = q.shape[0], k.shape[0]
         v = None
@@ -164,8 +161,15 @@ class Attention(abc.ABC):
             v = check.as_values(values, count=n, dim=self.dim if self.values_match_dim else None)
         if causal is None:
             causal = getattr(self.config, "causal", False)
-        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), bool(causal))
+        positions = None if single else np.arange(m)
+        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), bool(causal), positions)
         return q, k, v, vis
+
+    def _prepare_queries(self, queries: Any, *, single: bool) -> np.ndarray:
+        """Validated queries as a 2-D ``(m, dim)`` array."""
+        if single:
+            return check.as_vector(queries, "query", size=self.dim)[None, :]
+        return check.as_matrix(queries, "queries", cols=self.dim)
 
     @staticmethod
     def _finish(result: np.ndarray) -> np.ndarray:

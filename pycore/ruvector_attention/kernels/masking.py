@@ -15,14 +15,17 @@ class Visibility:
 
     ``mask`` is a boolean ``(rows, cols)`` array or broadcast view (True = attend).
     ``causal`` lets query ``i`` see keys ``j <= i + cols - rows`` (bottom-right aligned,
-    as PyTorch's causal mask). Mechanisms ask for column blocks so that nothing of size
-    ``rows x cols`` is built unless they need it.
+    as PyTorch's causal mask). ``positions`` are the queries' sequence positions for
+    position-aware mechanisms: ``0..rows-1`` in a batch, None for a single query (each
+    mechanism picks its default). Mechanisms ask for column blocks so that nothing of
+    size ``rows x cols`` is built unless they need it.
     """
 
     rows: int
     cols: int
     mask: np.ndarray | None = None
     causal: bool = False
+    positions: np.ndarray | None = None
 
     @property
     def is_full(self) -> bool:
@@ -56,7 +59,8 @@ class Visibility:
     def restrict(self, allowed: np.ndarray) -> "Visibility":
         """Also require ``allowed`` (a ``(rows, cols)`` boolean pattern)."""
         dense = self.dense()
-        return Visibility(self.rows, self.cols, allowed if dense is None else dense & allowed)
+        mask = allowed if dense is None else dense & allowed
+        return Visibility(self.rows, self.cols, mask, positions=self.positions)
 
 
 def dropout(weights: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:

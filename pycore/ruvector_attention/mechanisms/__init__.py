@@ -4,6 +4,7 @@ from .flash import FlashAttention
 from .hyperbolic import HyperbolicAttention
 from .linear import LinearAttention
 from .local_global import LocalGlobalAttention
+from .moe import MoEAttention
 from .mixed_curvature import MixedCurvatureAttention
 from .multi_head import MultiHeadAttention
 from .scaled_dot import ScaledDotProductAttention
@@ -14,6 +15,7 @@ __all__ = [
     "LinearAttention",
     "LocalGlobalAttention",
     "MixedCurvatureAttention",
+    "MoEAttention",
     "MultiHeadAttention",
     "ScaledDotProductAttention",
 ]

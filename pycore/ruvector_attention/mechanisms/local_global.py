@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -47,19 +47,19 @@ class LocalGlobalAttention(Attention):
         half = self.config.window_size // 2
         keys = np.arange(n)[None, :]
         rows = positions[:, None]
-        return (np.abs(rows - keys) <= half) | (keys < self.config.num_global) | (rows < self.config.num_global)
-
-    def _attend(
-        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, positions: np.ndarray
-    ) -> np.ndarray:
-        vis = vis.restrict(self._pattern(positions, keys.shape[0]))
-        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), vis.dense())
+        num_global = self.config.num_global
+        return (np.abs(rows - keys) <= half) | (keys < num_global) | (rows < num_global)
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._attend(queries, keys, vis, np.arange(queries.shape[0]))
+        n = keys.shape[0]
+        positions = np.array([n // 2]) if vis.positions is None else vis.positions
+        vis = vis.restrict(self._pattern(positions, n))
+        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), vis.dense())
 
-    def _position(self, position: Any, n: int) -> np.ndarray:
-        return np.array([n // 2 if position is None else as_index(position, "position", upper=n)])
+    def _placed(self, vis: Visibility, position: Any) -> Visibility:
+        if position is None:
+            return vis
+        return replace(vis, positions=np.array([as_index(position, "position", upper=vis.cols)]))
 
     def compute(
         self, query: Any, keys: Any, values: Any, mask: Any = None, *, position: int | None = None
@@ -67,9 +67,9 @@ class LocalGlobalAttention(Attention):
         """Attend one query placed at ``position`` (default ``n // 2``); returns ``(dv,)``."""
         q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
         assert v is not None
-        return self._finish((self._attend(q, k, vis, self._position(position, k.shape[0])) @ v)[0])
+        return self._finish(self._forward(q, k, v, self._placed(vis, position))[0])
 
     def weights(self, query: Any, keys: Any, mask: Any = None, *, position: int | None = None) -> np.ndarray:
         """The ``(n,)`` weights of one query placed at ``position`` (default ``n // 2``)."""
         q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
-        return self._finish(self._attend(q, k, vis, self._position(position, k.shape[0]))[0])
+        return self._finish(self._weights(q, k, self._placed(vis, position))[0])
