@@ -20,7 +20,7 @@ from .errors import (
     UnknownMechanismError,
 )
 from .io import load
-from .mechanisms import (
+from .attention import (
     FlashAttention,
     HyperbolicAttention,
     LinearAttention,
@@ -31,6 +31,28 @@ from .mechanisms import (
     ScaledDotProductAttention,
 )
 from .registry import create, from_dict, mechanisms
+from .sdk import (
+    AttentionBuilder,
+    AttentionPipeline,
+    AttentionPreset,
+    NormType,
+    flash,
+    for_generation,
+    for_graphs,
+    for_large_scale,
+    for_moe,
+    for_sequences,
+    for_vision,
+    from_model_name,
+    hyperbolic,
+    linear,
+    local_global,
+    moe,
+    multi_head,
+    prenorm_transformer_block,
+    scaled_dot,
+    transformer_block,
+)
 
 __version__ = "0.1.0"
 
@@ -39,6 +61,26 @@ MAX_KEYS: int = 1_000_000
 
 __all__ = [
     "MAX_KEYS",
+    "AttentionBuilder",
+    "AttentionPipeline",
+    "AttentionPreset",
+    "NormType",
+    "flash",
+    "for_generation",
+    "for_graphs",
+    "for_large_scale",
+    "for_moe",
+    "for_sequences",
+    "for_vision",
+    "from_model_name",
+    "hyperbolic",
+    "linear",
+    "local_global",
+    "moe",
+    "multi_head",
+    "prenorm_transformer_block",
+    "scaled_dot",
+    "transformer_block",
     "Attention",
     "AttentionError",
     "DifferentiableAttention",

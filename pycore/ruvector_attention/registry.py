@@ -14,7 +14,8 @@ A = TypeVar("A", bound=type[Attention])
 _REGISTRY: dict[str, type[Attention]] = {}
 
 
-def _normalize(name: str) -> str:
+def normalize_name(name: str) -> str:
+    """Case-insensitive, with `-` and `_` ignored: how names are looked up."""
     return name.lower().replace("-", "").replace("_", "")
 
 
@@ -22,7 +23,7 @@ def register(name: str) -> Callable[[A], A]:
     """Class decorator: make a mechanism reachable as ``ra.create(name, ...)``."""
 
     def decorate(cls: A) -> A:
-        key = _normalize(name)
+        key = normalize_name(name)
         if key in _REGISTRY:
             raise RuntimeError(f"mechanism {name!r} registered twice")
         cls.name = name
@@ -44,7 +45,7 @@ def mechanisms() -> list[str]:
 def resolve(name: str) -> type[Attention]:
     """The class registered as ``name`` (case-insensitive, ``-``/``_`` ignored)."""
     if isinstance(name, str):
-        cls = _REGISTRY.get(_normalize(name))
+        cls = _REGISTRY.get(normalize_name(name))
         if cls is not None:
             return cls
     raise UnknownMechanismError(str(name), mechanisms())
