@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import errors, geometry
+from . import errors, geometry, viz
 from .base import Attention, DifferentiableAttention, Gradients
 from .errors import (
     AttentionError,
@@ -103,6 +103,7 @@ __all__ = [
     "errors",
     "from_dict",
     "geometry",
+    "viz",
     "load",
     "mechanisms",
 ]

@@ -129,7 +129,17 @@ class Attention(abc.ABC):
         q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
         return self._finish(self._weights(q, k, vis))
 
+    def head_weights_batch(
+        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None
+    ) -> np.ndarray:
+        """Weights per head, ``(num_heads, m, n)`` (one head for single-head mechanisms)."""
+        q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
+        return self._finish(self._head_weights(q, k, vis))
+
     # ------------------------------------------------------------------ kernels
+
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return self._weights(queries, keys, vis)[None]
 
     @abc.abstractmethod
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:

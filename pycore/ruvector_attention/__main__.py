@@ -1,0 +1,7 @@
+"""``python -m ruvector_attention``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

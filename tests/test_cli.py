@@ -1,0 +1,40 @@
+"""The command line, run in-process (argument parsing to output)."""
+
+from __future__ import annotations
+
+import json
+
+import ruvector_attention as ra
+from ruvector_attention.cli import main
+
+
+def test_info_lists_every_mechanism(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ra.mechanisms())
+
+
+def test_compare_runs_every_mechanism(capsys):
+    assert main(["compare", "--dim", "12", "--keys", "10", "--queries", "3", "--iterations", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert {line.split()[0] for line in lines[3:]} == set(ra.mechanisms())
+
+
+def test_bench_json(capsys):
+    assert main(["bench", "--mechanism", "flash", "scaled-dot", "--keys", "50", "--dim", "16",
+                 "--iterations", "2", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["mechanism"] for r in rows] == ["flash", "scaled_dot"]
+    assert all(r["median_ms"] > 0 and r["keys"] == 50 for r in rows)
+
+
+def test_visualize_writes_heatmap(tmp_path, capsys):
+    out = tmp_path / "w.html"
+    assert main(["visualize", "--mechanism", "multi_head", "--tokens", "a b c", "--out", str(out)]) == 0
+    page = out.read_text()
+    assert page.count("<title>") >= 4 * 9 and "head 3" in page
+
+
+def test_errors_exit_2(capsys):
+    assert main(["bench", "--mechanism", "nope", "--iterations", "1"]) == 2
+    assert "UnknownMechanismError" in capsys.readouterr().err
