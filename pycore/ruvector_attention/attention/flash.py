@@ -67,7 +67,10 @@ class FlashAttention(Attention):
     .. math:: μ' = \max(μ, \max_j s_j),\; ℓ' = e^{μ-μ'}ℓ + \sum_j e^{s_j-μ'},\;
               a' = e^{μ-μ'}a + \sum_j e^{s_j-μ'} v_j
 
-    Peak extra memory is ``O(block_size · m)``: the ``(m, n)`` score matrix is never built.
+    Peak extra memory is ``O(max(block_size · m, max_tile))``: the ``(m, n)`` score matrix
+    is never built. For few queries, consecutive blocks are taken together so that each
+    step's score tile has up to ``max_tile`` (65,536) entries: the result is the same,
+    the Python overhead per key is not.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -81,32 +84,37 @@ class FlashAttention(Attention):
     Config = FlashConfig
     config: FlashConfig
     complexity = "O(n^2) time, O(n) memory"
+    max_tile = 1 << 16
+    """Most score entries computed per step (blocks are grouped up to this size)."""
 
     @property
     def _scale(self) -> float:
         return 1.0 / math.sqrt(self.config.dim)
 
-    def _blocks(self, n: int) -> list[tuple[int, int]]:
-        size = self.config.block_size
+    def _blocks(self, m: int, n: int) -> list[tuple[int, int]]:
+        block = self.config.block_size
+        size = block * max(1, self.max_tile // (block * m))
         return [(start, min(start + size, n)) for start in range(0, n, size)]
 
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
     ) -> np.ndarray:
+        scores_shape = queries.shape[0], keys.shape[0]
         softmax = _OnlineSoftmax(queries.shape[0])
         acc = np.zeros((queries.shape[0], values.shape[1]), dtype=np.float32)
-        for start, stop in self._blocks(keys.shape[0]):
+        for start, stop in self._blocks(*scores_shape):
             scores = _masked_scores(queries, keys, self._scale, vis, start, stop)
             acc *= softmax.absorb(scores)
             acc += scores @ values[start:stop]
         return np.divide(acc, softmax.total, out=np.zeros_like(acc), where=softmax.total > 0)
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        scores_shape = queries.shape[0], keys.shape[0]
         softmax = _OnlineSoftmax(queries.shape[0])
-        for start, stop in self._blocks(keys.shape[0]):
+        for start, stop in self._blocks(*scores_shape):
             softmax.absorb(_masked_scores(queries, keys, self._scale, vis, start, stop))
         out = np.zeros((queries.shape[0], keys.shape[0]), dtype=np.float32)
-        for start, stop in self._blocks(keys.shape[0]):
+        for start, stop in self._blocks(*scores_shape):
             block = np.exp(_masked_scores(queries, keys, self._scale, vis, start, stop) - softmax.shift)
             np.divide(block, softmax.total, out=out[:, start:stop], where=softmax.total > 0)
         return out
