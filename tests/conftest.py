@@ -26,6 +26,17 @@ def in_ball(x: np.ndarray, radius: float = 0.9) -> np.ndarray:
     return (x / np.maximum(norms, 1.0) * radius).astype(np.float32)
 
 
+def call_backward(attn, q, k, v, g, mask, *, single: bool):
+    """``attn.backward`` on the first query alone (``single``) or on the batch; the query
+    gradient comes back 2-D either way, to compare with a batched autograd run."""
+    if single:
+        grads = attn.backward(q[0], k, v, g[0], mask=mask[0])
+        assert grads.query.shape == q[0].shape
+        return grads, grads.query[None, :]
+    grads = attn.backward(q, k, v, g, mask=mask)
+    return grads, grads.query
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

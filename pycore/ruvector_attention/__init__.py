@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from . import errors, geometry, viz
+from . import attention, errors, geometry, sdk, viz
+from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
 from .errors import (
     AttentionError,
@@ -20,39 +21,8 @@ from .errors import (
     UnknownMechanismError,
 )
 from .io import load
-from .attention import (
-    FlashAttention,
-    HyperbolicAttention,
-    LinearAttention,
-    LocalGlobalAttention,
-    MixedCurvatureAttention,
-    MoEAttention,
-    MultiHeadAttention,
-    ScaledDotProductAttention,
-)
 from .registry import create, from_dict, mechanisms
-from .sdk import (
-    AttentionBuilder,
-    AttentionPipeline,
-    AttentionPreset,
-    NormType,
-    flash,
-    for_generation,
-    for_graphs,
-    for_large_scale,
-    for_moe,
-    for_sequences,
-    for_vision,
-    from_model_name,
-    hyperbolic,
-    linear,
-    local_global,
-    moe,
-    multi_head,
-    prenorm_transformer_block,
-    scaled_dot,
-    transformer_block,
-)
+from .sdk import *  # noqa: F403 - re-exported, listed in sdk.__all__
 
 __version__ = "0.1.0"
 
@@ -61,49 +31,23 @@ MAX_KEYS: int = 1_000_000
 
 __all__ = [
     "MAX_KEYS",
-    "AttentionBuilder",
-    "AttentionPipeline",
-    "AttentionPreset",
-    "NormType",
-    "flash",
-    "for_generation",
-    "for_graphs",
-    "for_large_scale",
-    "for_moe",
-    "for_sequences",
-    "for_vision",
-    "from_model_name",
-    "hyperbolic",
-    "linear",
-    "local_global",
-    "moe",
-    "multi_head",
-    "prenorm_transformer_block",
-    "scaled_dot",
-    "transformer_block",
     "Attention",
     "AttentionError",
     "DifferentiableAttention",
     "DimensionMismatchError",
     "EmptyInputError",
-    "FlashAttention",
     "Gradients",
-    "HyperbolicAttention",
     "InputTooLargeError",
     "InvalidConfigError",
     "InvalidInputError",
-    "LinearAttention",
-    "LocalGlobalAttention",
-    "MixedCurvatureAttention",
-    "MoEAttention",
-    "MultiHeadAttention",
-    "ScaledDotProductAttention",
     "UnknownMechanismError",
     "create",
     "errors",
     "from_dict",
     "geometry",
-    "viz",
     "load",
     "mechanisms",
+    "viz",
+    *attention.__all__,
+    *sdk.__all__,
 ]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 import math
 import numbers
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 

@@ -66,7 +66,7 @@ class Attention(abc.ABC):
         self._setup()
 
     @classmethod
-    def for_dim(cls, dim: int, **overrides: Any) -> "Attention":
+    def for_dim(cls, dim: int, **overrides: Any) -> Attention:
         """A default instance with query dimension ``dim`` (other required fields filled in)."""
         return cls(**{**cls.Config.example(dim), **overrides})
 
@@ -90,12 +90,12 @@ class Attention(abc.ABC):
 
     # ------------------------------------------------------------------ modes
 
-    def train(self, mode: bool = True) -> "Attention":
+    def train(self, mode: bool = True) -> Attention:
         """Enable training behaviour (dropout, routing noise); returns ``self``."""
         self.training = bool(mode)
         return self
 
-    def eval(self) -> "Attention":
+    def eval(self) -> Attention:
         """Disable training behaviour; the default state. Returns ``self``."""
         return self.train(False)
 
@@ -214,10 +214,6 @@ class Attention(abc.ABC):
                 )
             loaded[name] = arr.copy()
         self._params = loaded
-        self._parameters_changed()
-
-    def _parameters_changed(self) -> None:
-        """Hook for mechanisms that cache values derived from parameters."""
 
     def save(self, path: Any) -> None:
         """Write config and parameters to one ``.npz`` file (no pickle); see ``ra.load``."""

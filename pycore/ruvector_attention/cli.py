@@ -7,7 +7,9 @@ import json
 import platform
 import sys
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +85,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         q, k, v = _inputs(attn.dim, args.queries, args.keys, value_dim, args.seed)
         out = attn.compute_batch(q, k, v)
         w = attn.weights_batch(q, k)
-        ms = float(np.median(time_call(lambda: attn.compute_batch(q, k, v), args.iterations)))
+        ms = float(np.median(time_call(partial(attn.compute_batch, q, k, v), args.iterations)))
         rows.append({
             "mechanism": name, "complexity": attn.complexity, "ms": f"{ms:.3f}",
             "|out|": f"{np.linalg.norm(out) / np.sqrt(len(out)):.4f}",
@@ -100,7 +102,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for name in names:
         attn = _instance(name, args.dim, args.seed)
         q, k, v = _inputs(attn.dim, args.queries, args.keys, attn.dim, args.seed)
-        times = time_call(lambda: attn.compute_batch(q, k, v), args.iterations)
+        times = time_call(partial(attn.compute_batch, q, k, v), args.iterations)
         rows.append({
             "mechanism": resolve(name).name, "queries": args.queries, "keys": args.keys, "dim": attn.dim,
             "median_ms": round(float(np.median(times)), 4), "p90_ms": round(float(np.percentile(times, 90)), 4),

@@ -64,6 +64,6 @@ class AttentionConfig:
         """The config as plain JSON types (enums by value, tuples as lists)."""
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
-    def replace(self, **changes: Any) -> "AttentionConfig":
+    def replace(self, **changes: Any) -> AttentionConfig:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)

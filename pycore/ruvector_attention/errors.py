@@ -7,7 +7,8 @@ can react to data instead of parsing messages.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 __all__ = [
     "AttentionError",

@@ -58,24 +58,26 @@ def _out(arr: np.ndarray) -> np.ndarray:
     return np.asarray(arr, dtype=np.float32, order="C")
 
 
+def _two_points(kernel, x: Any, y: Any, curvature: Any) -> np.ndarray:
+    """Validate two point arrays of the same width in the ball and apply ``kernel``."""
+    c = _curvature(curvature)
+    a, b = _points(x, "x", c), _points(y, "y", c)
+    _same_width(a, b)
+    return _out(kernel(a, b, c))
+
+
 def poincare_distance(x: Any, y: Any, *, curvature: float = -1.0) -> np.ndarray:
     """Geodesic distance ``d_c(x, y) = (2/√c) artanh(√c |(-x) ⊕_c y|)``, ``c = -curvature``.
 
     >>> float(poincare_distance([0.0, 0.0], [0.5, 0.0]))   # 2 artanh(0.5)
     1.0986123
     """
-    c = _curvature(curvature)
-    a, b = _points(x, "x", c), _points(y, "y", c)
-    _same_width(a, b)
-    return _out(poincare.distance(a, b, c))
+    return _two_points(poincare.distance, x, y, curvature)
 
 
 def mobius_add(x: Any, y: Any, *, curvature: float = -1.0) -> np.ndarray:
     """Möbius addition ``x ⊕_c y``."""
-    c = _curvature(curvature)
-    a, b = _points(x, "x", c), _points(y, "y", c)
-    _same_width(a, b)
-    return _out(poincare.mobius_add(a, b, c))
+    return _two_points(poincare.mobius_add, x, y, curvature)
 
 
 def exp_map(x: Any, v: Any, *, curvature: float = -1.0) -> np.ndarray:
@@ -89,10 +91,7 @@ def exp_map(x: Any, v: Any, *, curvature: float = -1.0) -> np.ndarray:
 
 def log_map(x: Any, y: Any, *, curvature: float = -1.0) -> np.ndarray:
     """Logarithmic map at base point ``x`` of ``y`` (inverse of :func:`exp_map`)."""
-    c = _curvature(curvature)
-    a, b = _points(x, "x", c), _points(y, "y", c)
-    _same_width(a, b)
-    return _out(poincare.log_map(a, b, c))
+    return _two_points(poincare.log_map, x, y, curvature)
 
 
 def project_to_ball(x: Any, *, curvature: float = -1.0, eps: float | None = None) -> np.ndarray:

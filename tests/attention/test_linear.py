@@ -40,10 +40,12 @@ def test_kernel_estimate_is_unbiased(rng):
     q, k = rng.normal(size=(1, 4)) * 0.6, rng.normal(size=(5, 4)) * 0.6
     exact = np.exp(q @ k.T / 2.0)[0]
     estimates = []
+    def phi(x, w):
+        return np.exp(x / np.sqrt(2) @ w.T - (x * x).sum(-1, keepdims=True) / 4) / np.sqrt(64)
+
     for seed in range(400):
         w = ra.LinearAttention(4, num_features=64, seed=seed)._projection
-        phi = lambda x: np.exp(x / np.sqrt(2) @ w.T - (x * x).sum(-1, keepdims=True) / 4) / np.sqrt(64)
-        estimates.append((phi(q) @ phi(k).T)[0])
+        estimates.append((phi(q, w) @ phi(k, w).T)[0])
     np.testing.assert_allclose(np.mean(estimates, axis=0), exact, rtol=0.05)
 
 

@@ -9,6 +9,8 @@ import torch.nn.functional as F
 
 import ruvector_attention as ra
 
+from ..conftest import call_backward
+
 
 def _sdpa(q, k, v, mask=None, causal=False, scale=None):
     out = F.scaled_dot_product_attention(
@@ -82,12 +84,8 @@ def test_backward_matches_autograd(rng, single, causal):
         visible &= torch.ones(m, 7, dtype=torch.bool).tril(diagonal=7 - m)
     weights = torch.softmax(scores.masked_fill(~visible, -torch.inf), dim=-1)
     (weights @ tv * torch.tensor(g)).sum().backward()
-    if single:
-        grads = attn.backward(q[0], k, v, g[0], mask=mask[0])
-        np.testing.assert_allclose(grads.query, tq.grad[0].numpy(), rtol=1e-4, atol=1e-5)
-    else:
-        grads = attn.backward(q, k, v, g, mask=mask)
-        np.testing.assert_allclose(grads.query, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
+    grads, query_grad = call_backward(attn, q, k, v, g, mask, single=single)
+    np.testing.assert_allclose(query_grad, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(grads.keys, tk.grad.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)
     assert grads.params == {}

@@ -4,8 +4,8 @@ from .flash import FlashAttention
 from .hyperbolic import HyperbolicAttention
 from .linear import LinearAttention
 from .local_global import LocalGlobalAttention
-from .moe import MoEAttention
 from .mixed_curvature import MixedCurvatureAttention
+from .moe import MoEAttention
 from .multi_head import MultiHeadAttention
 from .scaled_dot import ScaledDotProductAttention
 

@@ -138,7 +138,7 @@ class MoEAttention(Attention):
             if nested[i] or expert.parameters():
                 expert.load_parameters(nested[i])
 
-    def train(self, mode: bool = True) -> "MoEAttention":
+    def train(self, mode: bool = True) -> MoEAttention:
         for expert in self.experts:
             expert.train(mode)
         super().train(mode)

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import boolean, non_negative_int, optional, positive_float, positive_int, probability
+from .._validation import (
+    boolean,
+    non_negative_int,
+    optional,
+    positive_float,
+    positive_int,
+    probability,
+)
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..kernels.dot import dot_softmax

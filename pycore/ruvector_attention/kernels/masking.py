@@ -56,7 +56,7 @@ class Visibility:
         blind = ~pattern.any(axis=1)
         return blind if blind.any() else None
 
-    def restrict(self, allowed: np.ndarray) -> "Visibility":
+    def restrict(self, allowed: np.ndarray) -> Visibility:
         """Also require ``allowed`` (a ``(rows, cols)`` boolean pattern)."""
         dense = self.dense()
         mask = allowed if dense is None else dense & allowed

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from ..base import Attention
 from ..errors import InvalidConfigError
@@ -38,7 +39,7 @@ class AttentionBuilder:
         self._mechanism = resolve(mechanism).name
         self._options = dict(options)
 
-    def _with(self, mechanism: str | None = None, **options: Any) -> "AttentionBuilder":
+    def _with(self, mechanism: str | None = None, **options: Any) -> AttentionBuilder:
         return AttentionBuilder(self._dim, mechanism or self._mechanism, **{**self._options, **options})
 
     @property
@@ -52,56 +53,56 @@ class AttentionBuilder:
 
     # ------------------------------------------------------------------ mechanisms
 
-    def mechanism(self, name: str, **options: Any) -> "AttentionBuilder":
+    def mechanism(self, name: str, **options: Any) -> AttentionBuilder:
         """Any registered mechanism by name, with options."""
         return self._with(name, **options)
 
-    def scaled_dot(self) -> "AttentionBuilder":
+    def scaled_dot(self) -> AttentionBuilder:
         return self._with("scaled_dot")
 
-    def multi_head(self, num_heads: int) -> "AttentionBuilder":
+    def multi_head(self, num_heads: int) -> AttentionBuilder:
         return self._with("multi_head", num_heads=num_heads)
 
-    def flash(self, block_size: int = 64) -> "AttentionBuilder":
+    def flash(self, block_size: int = 64) -> AttentionBuilder:
         return self._with("flash", block_size=block_size)
 
-    def linear(self, num_features: int = 256) -> "AttentionBuilder":
+    def linear(self, num_features: int = 256) -> AttentionBuilder:
         return self._with("linear", num_features=num_features)
 
-    def local_global(self, window_size: int = 256) -> "AttentionBuilder":
+    def local_global(self, window_size: int = 256) -> AttentionBuilder:
         return self._with("local_global", window_size=window_size)
 
-    def hyperbolic(self, curvature: float = -1.0) -> "AttentionBuilder":
+    def hyperbolic(self, curvature: float = -1.0) -> AttentionBuilder:
         return self._with("hyperbolic", curvature=curvature)
 
-    def moe(self, num_experts: int = 4, top_k: int = 2) -> "AttentionBuilder":
+    def moe(self, num_experts: int = 4, top_k: int = 2) -> AttentionBuilder:
         return self._with("moe", num_experts=num_experts, top_k=top_k)
 
     # ------------------------------------------------------------------ options
 
-    def option(self, **options: Any) -> "AttentionBuilder":
+    def option(self, **options: Any) -> AttentionBuilder:
         """Set any config fields of the chosen mechanism."""
         return self._with(**options)
 
-    def dropout(self, p: float) -> "AttentionBuilder":
+    def dropout(self, p: float) -> AttentionBuilder:
         return self._with(dropout=p)
 
-    def causal(self, causal: bool = True) -> "AttentionBuilder":
+    def causal(self, causal: bool = True) -> AttentionBuilder:
         return self._with(causal=causal)
 
-    def temperature(self, temperature: float) -> "AttentionBuilder":
+    def temperature(self, temperature: float) -> AttentionBuilder:
         return self._with(temperature=temperature)
 
-    def num_global(self, num_global: int) -> "AttentionBuilder":
+    def num_global(self, num_global: int) -> AttentionBuilder:
         return self._with(num_global=num_global)
 
-    def expert_capacity(self, capacity: float) -> "AttentionBuilder":
+    def expert_capacity(self, capacity: float) -> AttentionBuilder:
         return self._with(expert_capacity=capacity)
 
-    def jitter_noise(self, noise: float) -> "AttentionBuilder":
+    def jitter_noise(self, noise: float) -> AttentionBuilder:
         return self._with(jitter_noise=noise)
 
-    def seed(self, seed: int) -> "AttentionBuilder":
+    def seed(self, seed: int) -> AttentionBuilder:
         return self._with(seed=seed)
 
     # ------------------------------------------------------------------ build

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -154,12 +155,12 @@ class AttentionPipeline:
 
     # ------------------------------------------------------------------ building
 
-    def add_norm(self, norm_type: NormType | str, *, affine: bool = False) -> "AttentionPipeline":
+    def add_norm(self, norm_type: NormType | str, *, affine: bool = False) -> AttentionPipeline:
         """Normalise ``x`` (LayerNorm, RMSNorm or BatchNorm; ``affine`` adds scale and shift)."""
         self.stages.append(_Norm(check.as_enum(NormType, norm_type, "norm_type"), check.boolean("affine", affine)))
         return self
 
-    def add_attention(self, attention: Attention, *, norm: NormType | str | None = None) -> "AttentionPipeline":
+    def add_attention(self, attention: Attention, *, norm: NormType | str | None = None) -> AttentionPipeline:
         """Attend with ``attention``; ``norm`` normalises the query first (pre-norm), keeping
         the un-normalised ``x`` as the residual source."""
         if not isinstance(attention, Attention):
@@ -168,17 +169,17 @@ class AttentionPipeline:
         self.stages.append(_AttentionStage(attention, pre))
         return self
 
-    def add_dropout(self, p: float) -> "AttentionPipeline":
+    def add_dropout(self, p: float) -> AttentionPipeline:
         self.stages.append(_Dropout(check.probability("p", p)))
         return self
 
-    def add_residual(self) -> "AttentionPipeline":
+    def add_residual(self) -> AttentionPipeline:
         if not any(isinstance(stage, _AttentionStage) for stage in self.stages):
             raise InvalidConfigError("add_residual() needs an attention stage before it")
         self.stages.append(_Residual())
         return self
 
-    def add_custom(self, fn: Callable[[np.ndarray], Any]) -> "AttentionPipeline":
+    def add_custom(self, fn: Callable[[np.ndarray], Any]) -> AttentionPipeline:
         """Apply ``fn`` to each row vector ``(d,) -> (d',)``."""
         if not callable(fn):
             raise InvalidConfigError(f"add_custom needs a callable, got {fn!r}")
@@ -187,7 +188,7 @@ class AttentionPipeline:
 
     # ------------------------------------------------------------------ modes
 
-    def train(self, mode: bool = True) -> "AttentionPipeline":
+    def train(self, mode: bool = True) -> AttentionPipeline:
         """Training mode for the pipeline and its attention stages."""
         self.training = bool(mode)
         for stage in self.stages:
@@ -195,7 +196,7 @@ class AttentionPipeline:
                 stage.attention.train(mode)
         return self
 
-    def eval(self) -> "AttentionPipeline":
+    def eval(self) -> AttentionPipeline:
         return self.train(False)
 
     # ------------------------------------------------------------------ running
