@@ -201,6 +201,18 @@ def test_too_many_keys(monkeypatch, rng):
     assert (err.value.max, err.value.actual) == (5, 9)
 
 
+def test_too_many_scores(monkeypatch, rng):
+    q, k, v = _data(build("scaled_dot"), rng)
+    monkeypatch.setattr(ra, "MAX_SCORES", 20)
+    with pytest.raises(ra.InputTooLargeError) as err:
+        build("scaled_dot").compute_batch(q, k, v)
+    assert (err.value.max, err.value.actual) == (20, 36)
+    flash = build("flash")
+    assert flash.compute_batch(q, k, v).shape == (4, 5)  # streams its scores
+    with pytest.raises(ra.InputTooLargeError):
+        flash.weights_batch(q, k)
+
+
 def test_bad_masks(rng):
     attn = build("scaled_dot")
     q, k, v = _data(attn, rng)

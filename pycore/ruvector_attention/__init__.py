@@ -29,8 +29,12 @@ __version__ = "0.1.0"
 MAX_KEYS: int = 1_000_000
 """Most keys any call accepts; raise it deliberately for bigger inputs."""
 
+MAX_SCORES: int = 1 << 28
+"""Most ``queries x keys`` scores a call may hold at once (1 GiB of float32)."""
+
 __all__ = [
     "MAX_KEYS",
+    "MAX_SCORES",
     "Attention",
     "AttentionError",
     "DifferentiableAttention",

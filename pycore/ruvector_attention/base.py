@@ -52,6 +52,8 @@ class Attention(abc.ABC):
     differentiable: ClassVar[bool] = False
     values_match_dim: ClassVar[bool] = False
     """True when values must have ``dim`` columns (learned value projections)."""
+    streams_scores: ClassVar[bool] = False
+    """True when ``compute`` never holds all ``(m, n)`` scores (exempt from ``MAX_SCORES``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -166,6 +168,8 @@ class Attention(abc.ABC):
         q = self._prepare_queries(queries, single=single)
         k = check.as_keys(keys, dim=self.dim)
         m, n = q.shape[0], k.shape[0]
+        if values is None or not self.streams_scores:
+            check.check_work(m, n)
         v = None
         if values is not None:
             v = check.as_values(values, count=n, dim=self.dim if self.values_match_dim else None)

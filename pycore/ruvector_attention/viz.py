@@ -116,7 +116,8 @@ def heatmap(
     colours = colormap((w - lo) / span)
 
     left = 8 + _FONT * 0.62 * max(len(y) for y in ys)
-    top = 24 + _FONT * 0.62 * max(len(x) for x in xs)
+    title_height = 22 if title else 0
+    top = title_height + 30 + _FONT * 0.62 * max(len(x) for x in xs)
     panel_w, panel_h = n * _CELL, m * _CELL
     width = left + heads * (panel_w + _GAP) + 70
     height = top + panel_h + 16
@@ -129,11 +130,11 @@ def heatmap(
     for h in range(heads):
         x0 = left + h * (panel_w + _GAP)
         if heads > 1:
-            out.append(f'<text x="{x0:.0f}" y="{top - 4:.0f}" fill="#555">head {h}</text>')
+            out.append(f'<text x="{x0:.0f}" y="{title_height + 12}" fill="#555">head {h}</text>')
         for j, label in enumerate(xs):
             cx = x0 + j * _CELL + _CELL / 2
             out.append(
-                f'<text x="{cx:.1f}" y="{top - 16:.0f}" transform="rotate(-60 {cx:.1f} {top - 16:.0f})">'
+                f'<text x="{cx:.1f}" y="{top - 6:.0f}" transform="rotate(-60 {cx:.1f} {top - 6:.0f})">'
                 f"{html.escape(label)}</text>"
             )
         for i in range(m):

@@ -84,6 +84,7 @@ class FlashAttention(Attention):
     Config = FlashConfig
     config: FlashConfig
     complexity = "O(n^2) time, O(n) memory"
+    streams_scores = True
     max_tile = 1 << 16
     """Most score entries computed per step (blocks are grouped up to this size)."""
 
