@@ -52,6 +52,9 @@ class Attention(abc.ABC):
     differentiable: ClassVar[bool] = False
     values_match_dim: ClassVar[bool] = False
     """True when values must have ``dim`` columns (learned value projections)."""
+    splittable: ClassVar[bool] = True
+    """True when the rows of a batch may be computed in separate calls with the same result
+    (the JS pools split ``computeBatch`` across workers); false for batch-coupled mechanisms."""
     streams_scores: ClassVar[bool] = False
     """True when ``compute`` never holds all ``(m, n)`` scores (exempt from ``MAX_SCORES``)."""
 

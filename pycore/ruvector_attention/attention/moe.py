@@ -92,6 +92,7 @@ class MoEAttention(Attention):
     Config = MoEConfig
     config: MoEConfig
     complexity = "O(k·n^2)"
+    splittable = False  # expert capacity couples the rows of a batch
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         given = kwargs.get("experts", args[5] if len(args) > 5 else None)

@@ -14,11 +14,12 @@ class Visibility:
     """The attend-pattern of ``rows`` queries over ``cols`` keys.
 
     ``mask`` is a boolean ``(rows, cols)`` array or broadcast view (True = attend).
-    ``causal`` lets query ``i`` see keys ``j <= i + cols - rows`` (bottom-right aligned,
-    as PyTorch's causal mask). ``positions`` are the queries' sequence positions for
-    position-aware mechanisms: ``0..rows-1`` in a batch, None for a single query (each
-    mechanism picks its default). Mechanisms ask for column blocks so that nothing of
-    size ``rows x cols`` is built unless they need it.
+    ``positions`` are the queries' sequence positions: ``0..rows-1`` in a batch, None for
+    a single query (position-aware mechanisms pick their default). ``causal`` lets the
+    query at position ``i`` see keys ``j <= i + cols - total_rows`` (bottom-right aligned,
+    as PyTorch's causal mask; ``total_rows`` defaults to ``rows`` and differs only for a
+    slice of a larger batch). Mechanisms ask for column blocks so that nothing of size
+    ``rows x cols`` is built unless they need it.
     """
 
     rows: int
@@ -26,11 +27,26 @@ class Visibility:
     mask: np.ndarray | None = None
     causal: bool = False
     positions: np.ndarray | None = None
+    total_rows: int | None = None
+
+    @property
+    def _last_visible(self) -> np.ndarray | None:
+        """The last key index each query may see under causal order, or None."""
+        if not self.causal or self.positions is None:
+            return None
+        total = self.rows if self.total_rows is None else self.total_rows
+        return self.positions + (self.cols - total)
 
     @property
     def is_full(self) -> bool:
         """True when every query sees every key."""
-        return self.mask is None and (not self.causal or self.rows <= 1)
+        last = self._last_visible
+        return self.mask is None and (last is None or int(last.min()) >= self.cols - 1)
+
+    def rows_of(self, start: int, total: int) -> Visibility:
+        """This pattern for rows ``start..start+rows`` of a batch of ``total`` queries."""
+        positions = np.arange(start, start + self.rows)
+        return Visibility(self.rows, self.cols, self.mask, self.causal, positions, total)
 
     def block(self, start: int = 0, stop: int | None = None) -> np.ndarray | None:
         """The boolean pattern of key columns ``[start, stop)``, or None if all visible."""
@@ -38,9 +54,9 @@ class Visibility:
         if self.is_full:
             return None
         pattern = None if self.mask is None else self.mask[:, start:stop]
-        if self.causal and self.rows > 1:
-            last_visible = np.arange(self.rows) + (self.cols - self.rows)
-            causal = np.arange(start, stop)[None, :] <= last_visible[:, None]
+        last = self._last_visible
+        if last is not None:
+            causal = np.arange(start, stop)[None, :] <= last[:, None]
             pattern = causal if pattern is None else pattern & causal
         return pattern
 
@@ -60,7 +76,7 @@ class Visibility:
         """Also require ``allowed`` (a ``(rows, cols)`` boolean pattern)."""
         dense = self.dense()
         mask = allowed if dense is None else dense & allowed
-        return Visibility(self.rows, self.cols, mask, positions=self.positions)
+        return Visibility(self.rows, self.cols, mask, positions=self.positions, total_rows=self.total_rows)
 
 
 def dropout(weights: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:

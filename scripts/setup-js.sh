@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Node side of the set-up: npm packages, our wheel, and the offline Pyodide distribution
+# in dist/pyodide (core + numpy + our wheel, plus pytest and scipy for the in-Pyodide
+# tests). Idempotent: each step is skipped when its inputs did not change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-python.sh --test
+
+stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+
+npm_digest=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+if ! stamp_ok node_modules/.stamp "$npm_digest"; then
+  # npm install, not npm ci: npm 11's lock omits other platforms' optional packages of
+  # @ruvector/attention, which npm ci then reports as missing
+  echo "setup: npm install"
+  npm install --no-audit --no-fund --loglevel=error
+  echo "$npm_digest" > node_modules/.stamp
+fi
+
+wheel_digest=$(find pycore -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml README.md | sha256sum | cut -d' ' -f1)
+if ! stamp_ok dist/.wheel-stamp "$wheel_digest" || ! ls dist/ruvector_attention_py-*.whl >/dev/null 2>&1; then
+  echo "setup: building the wheel"
+  rm -f dist/ruvector_attention_py-*.whl
+  .venv/bin/python -m build --wheel --outdir dist . >/dev/null
+  rm -rf build pycore/*.egg-info
+  echo "$wheel_digest" > dist/.wheel-stamp
+fi
+wheel=$(ls dist/ruvector_attention_py-*.whl)
+
+.venv/bin/python scripts/assemble_pyodide.py dist/pyodide "$wheel" pytest scipy
+
+# hypothesis is not in Pyodide's lock; its pure-Python wheel runs there as is
+if ! ls dist/test-wheels/hypothesis-*.whl >/dev/null 2>&1; then
+  .venv/bin/python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+    -d dist/test-wheels "$(grep '^hypothesis==' requirements-test.txt)"
+fi

@@ -1,0 +1,86 @@
+"""The JS bridge on CPython: flat buffers in, the same results as the Python API out."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import ruvector_attention as ra
+from ruvector_attention import bridge
+
+from .conftest import build, in_ball, value_dim
+
+
+def _create(handle, name, **config):
+    return json.loads(bridge.create(handle, name, json.dumps(config)))
+
+
+def _data(attn, rng, m=5, n=9):
+    q = in_ball(rng.normal(size=(m, attn.dim)))
+    k = in_ball(rng.normal(size=(n, attn.dim)))
+    v = in_ball(rng.normal(size=(n, value_dim(attn))))
+    return q, k, v
+
+
+def test_mechanisms_and_info():
+    assert json.loads(bridge.mechanisms()) == ra.mechanisms()
+    info = _create(1, "multi-head", dim=8, num_heads=2)
+    assert info["name"] == "multi_head" and info["num_heads"] == 2 and info["splittable"]
+    assert info["config"] == ra.MultiHeadAttention(8, 2).config.to_dict()
+    assert _create(2, "moe", dim=8)["splittable"] is False
+
+
+def test_every_method_matches_the_python_api(name, rng):
+    attn = build(name)
+    info = _create(7, name, **attn.config.to_dict())
+    q, k, v = _data(attn, rng)
+    mask = rng.random((5, 9)) < 0.7
+    flat = lambda x: x.astype(np.float32).ravel()
+    opts = json.dumps({"query_rows": 5, "mask_rows": 5})
+    np.testing.assert_array_equal(
+        bridge.call(7, "compute_batch", flat(q), flat(k), flat(v), mask.astype(np.uint8).ravel(), opts),
+        attn.compute_batch(q, k, v, mask=mask),
+    )
+    np.testing.assert_array_equal(bridge.call(7, "weights_batch", flat(q), flat(k)), attn.weights_batch(q, k))
+    np.testing.assert_array_equal(bridge.call(7, "compute", flat(q[0]), flat(k), flat(v)), attn.compute(q[0], k, v))
+    np.testing.assert_array_equal(bridge.call(7, "weights", flat(q[0]), flat(k)), attn.weights(q[0], k))
+    assert bridge.call(7, "head_weights_batch", flat(q), flat(k)).shape == (info["num_heads"], 5, 9)
+    bridge.dispose(7)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("name", [n for n in ra.mechanisms() if ra.registry.resolve(n).splittable])
+def test_split_rows_equal_the_whole_batch(name, rng, causal):
+    attn = build(name)
+    _create(3, name, **attn.config.to_dict())
+    q, k, v = _data(attn, rng, m=7, n=11)
+    whole = attn.compute_batch(q, k, v, causal=causal)
+    parts = [
+        bridge.call(3, "compute_batch", q[a:b].ravel(), k.ravel(), v.ravel(), None,
+                    json.dumps({"query_rows": b - a, "causal": causal, "row_offset": a, "total_rows": 7}))
+        for a, b in [(0, 3), (3, 4), (4, 7)]
+    ]
+    np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-6)
+
+
+def test_errors_are_recorded_with_attributes(rng):
+    _create(4, "scaled_dot", dim=4)
+    with pytest.raises(ra.DimensionMismatchError):
+        bridge.call(4, "compute", np.ones(4), np.ones(12), np.ones(4), None, json.dumps({"values_rows": 2}))
+    error = json.loads(bridge.take_error())
+    assert error["name"] == "DimensionMismatchError" and error["details"] == {"expected": 3, "actual": 2}
+    assert bridge.take_error() is None
+    with pytest.raises(ra.DimensionMismatchError):
+        bridge.call(4, "compute", np.ones(4), np.ones(10), np.ones(5))  # 10 values, dim 4
+    with pytest.raises(ra.InvalidConfigError):
+        bridge.create(5, "flash", json.dumps({"dim": 8, "dropout": 0.1}))
+    assert "dropout" in json.loads(bridge.take_error())["details"]["reason"]
+    with pytest.raises(ra.UnknownMechanismError):
+        bridge.create(5, "nope", "{}")
+    assert json.loads(bridge.take_error())["details"]["choices"] == ra.mechanisms()
+    with pytest.raises(ra.InvalidInputError):
+        bridge.call(99, "compute", np.ones(4), np.ones(4), np.ones(4))
+    with pytest.raises(ra.InvalidInputError):
+        bridge.call(4, "compute", np.array([np.nan, 0, 0, 0]), np.ones(4), np.ones(4))
