@@ -1,0 +1,317 @@
+// The runtime API of API.md §5 over a pool of workers, shared by the Node and browser
+// facades. An environment adapter supplies `spawn()`, which starts one worker running
+// serveWorker() and returns an endpoint: { post(msg, transfer), onMessage(fn),
+// onExit(fn), terminate() }.
+import { RuntimeClosedError, WorkerCrashedError, rebuildError } from './errors.mjs';
+import { flatten, flattenMask } from './matrix.mjs';
+
+const BOOT_PHASES = 3; // pyodide, numpy, wheel: see bootSession
+
+class WorkerSlot {
+  #endpoint;
+  #pending = new Map();
+  #nextId = 1;
+  #onProgress;
+  alive = true;
+
+  constructor(endpoint, { onExit, onProgress }) {
+    this.#endpoint = endpoint;
+    this.#onProgress = onProgress;
+    endpoint.onMessage((message) => this.#receive(message));
+    endpoint.onExit((reason) => {
+      if (!this.alive) return;
+      this.alive = false;
+      this.#rejectAll(new WorkerCrashedError(`a worker stopped (${reason}); its requests failed`, {
+        reason: String(reason),
+      }));
+      onExit(this);
+    });
+  }
+
+  get load() {
+    return this.#pending.size;
+  }
+
+  #receive({ id, ok, result, error, progress }) {
+    const request = this.#pending.get(id);
+    if (!request) return;
+    if (progress !== undefined) {
+      this.#onProgress?.(progress);
+      return;
+    }
+    this.#pending.delete(id);
+    if (ok) request.resolve(result);
+    else request.reject(rebuildError(error));
+  }
+
+  #rejectAll(error) {
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+  }
+
+  request(message, transfer = []) {
+    if (!this.alive) return Promise.reject(new WorkerCrashedError('the worker has stopped', {}));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#endpoint.post({ ...message, id }, transfer);
+    });
+  }
+
+  /** Stop the worker as a crash would: its exit rejects pending requests. */
+  kill() {
+    return this.#endpoint.terminate();
+  }
+
+  async terminate(error) {
+    this.alive = false;
+    this.#rejectAll(error);
+    await this.#endpoint.terminate();
+  }
+}
+
+/** Split `count` rows into at most `parts` contiguous, nearly equal [start, stop) ranges. */
+function splitRows(count, parts) {
+  const ranges = [];
+  const size = Math.ceil(count / parts);
+  for (let start = 0; start < count; start += size) ranges.push([start, Math.min(start + size, count)]);
+  return ranges;
+}
+
+function concat(chunks) {
+  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Copy `data` unless it is already a private buffer we may transfer. */
+const transferable = ({ data, fresh }) => (data && fresh ? [data.buffer] : []);
+
+export class AttentionHandle {
+  #runtime;
+  #handle;
+
+  constructor(runtime, handle, info) {
+    this.#runtime = runtime;
+    this.#handle = handle;
+    /** {name, dim, numHeads, config, complexity, splittable, valuesMatchDim} */
+    this.info = info;
+  }
+
+  #single(method, query, keys, values, { mask, position } = {}) {
+    const q = flatten(query, 'query');
+    const k = flatten(keys, 'keys');
+    const v = values === null ? null : flatten(values, 'values');
+    const m = flattenMask(mask);
+    const args = {
+      query: q.data, keys: k.data, values: v?.data ?? null, mask: m.data,
+      options: { position: position ?? null, ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) },
+    };
+    const transfer = [q, k, v ?? {}, m].flatMap(transferable);
+    return this.#runtime._request({ op: 'call', handle: this.#handle, method, args }, transfer);
+  }
+
+  /** One query (d) over keys (n, d) and values (n, dv) -> Float32Array(dv). */
+  compute(query, keys, values, options) {
+    return this.#single('compute', query, keys, values, options);
+  }
+
+  /** Weights of one query over keys -> Float32Array(n), summing to 1. */
+  weights(query, keys, options) {
+    return this.#single('weights', query, keys, null, options);
+  }
+
+  /** Queries (m, d) -> Float32Array(m * dv), split across workers and reassembled in order. */
+  computeBatch(queries, keys, values, options) {
+    return this.#runtime._batch(this, 'compute_batch', queries, keys, values, options);
+  }
+
+  /** Weights of a batch -> Float32Array(m * n), row-major. */
+  weightsBatch(queries, keys, options) {
+    return this.#runtime._batch(this, 'weights_batch', queries, keys, null, options);
+  }
+
+  /** Per-head weights -> Float32Array(heads * m * n) (one head for single-head mechanisms). */
+  headWeightsBatch(queries, keys, options) {
+    return this.#runtime._batch(this, 'head_weights_batch', queries, keys, null, { ...options, split: false });
+  }
+
+  get handle() {
+    return this.#handle;
+  }
+
+  /** Free this mechanism in every worker. */
+  dispose() {
+    return this.#runtime._dispose(this.#handle);
+  }
+}
+
+export class Runtime {
+  #spawn;
+  #bootOptions;
+  #onProgress;
+  #slots = [];
+  #booting = new Set();
+  #handles = new Map(); // handle -> { name, config } to replay in replacement workers
+  #nextHandle = 1;
+  #closed = false;
+  #waiters = [];
+  /** @type {string[]} */
+  mechanisms = [];
+
+  constructor({ spawn, bootOptions, onProgress }) {
+    this.#spawn = spawn;
+    this.#bootOptions = bootOptions;
+    this.#onProgress = onProgress;
+  }
+
+  get workers() {
+    return this.#slots.length;
+  }
+
+  async _start(size) {
+    let loaded = 0;
+    const total = size * BOOT_PHASES;
+    const progress = (phase) => this.#onProgress?.({ phase, loaded: ++loaded, total });
+    try {
+      await Promise.all(Array.from({ length: size }, () => this.#startSlot(progress)));
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  async #startSlot(progress) {
+    const slot = new WorkerSlot(this.#spawn(), {
+      onExit: (dead) => this.#replace(dead),
+      onProgress: progress,
+    });
+    this.#booting.add(slot);
+    try {
+      const { mechanisms } = await slot.request({ op: 'boot', options: this.#bootOptions });
+      this.mechanisms = mechanisms;
+      for (const [handle, { name, config }] of this.#handles) {
+        await slot.request({ op: 'create', handle, name, config });
+      }
+    } finally {
+      this.#booting.delete(slot);
+    }
+    if (this.#closed) {
+      await slot.terminate(new RuntimeClosedError('the runtime is closed', {}));
+      return;
+    }
+    this.#slots.push(slot);
+    this.#waiters.splice(0).forEach((wake) => wake());
+  }
+
+  #replace(dead) {
+    this.#slots = this.#slots.filter((slot) => slot !== dead);
+    if (this.#closed) return;
+    this.#startSlot((phase) => this.#onProgress?.({ phase: `restart:${phase}`, loaded: 0, total: BOOT_PHASES }))
+      .catch(() => {}); // a replacement that cannot boot leaves the pool smaller
+  }
+
+  async #ready() {
+    if (this.#closed) throw new RuntimeClosedError('the runtime is closed', {});
+    while (this.#slots.length === 0) {
+      if (this.#booting.size === 0) throw new WorkerCrashedError('no worker is running', {});
+      await new Promise((wake) => this.#waiters.push(wake));
+      if (this.#closed) throw new RuntimeClosedError('the runtime is closed', {});
+    }
+    return this.#slots;
+  }
+
+  /** Send to the least busy worker. */
+  async _request(message, transfer = []) {
+    const slots = await this.#ready();
+    const slot = slots.reduce((best, s) => (s.load < best.load ? s : best));
+    return slot.request(message, transfer);
+  }
+
+  async #everyWorker(message) {
+    const slots = await this.#ready();
+    const results = await Promise.allSettled(slots.map((slot) => slot.request(message)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results[0].value;
+  }
+
+  /** Build a mechanism in every worker (configs in camelCase). */
+  async create(name, config = {}) {
+    const handle = this.#nextHandle++;
+    const info = await this.#everyWorker({ op: 'create', handle, name, config });
+    this.#handles.set(handle, { name, config });
+    return new AttentionHandle(this, handle, info);
+  }
+
+  async _dispose(handle) {
+    this.#handles.delete(handle);
+    await this.#everyWorker({ op: 'dispose', handle });
+  }
+
+  async _batch(attn, method, queries, keys, values, { mask, causal, rows, split = true } = {}) {
+    const q = flatten(queries, 'queries', rows);
+    const k = flatten(keys, 'keys');
+    const v = values === null ? null : flatten(values, 'values');
+    const m = flattenMask(mask);
+    const dim = attn.info.dim;
+    const queryRows = q.rows ?? q.data.length / dim;
+    const keyRows = k.rows ?? k.data.length / dim;
+    if (m.data && !m.rows && queryRows > 1 && m.data.length === queryRows * keyRows) m.rows = queryRows;
+    const shared = { keys: k.data, values: v?.data ?? null };
+    const options = { causal: causal ?? null, ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) };
+    const slots = await this.#ready();
+    const parts = split && attn.info.splittable && Number.isInteger(queryRows) ? Math.min(slots.length, queryRows) : 1;
+    if (parts <= 1) {
+      const args = { ...shared, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };
+      return this._request({ op: 'call', handle: attn.handle, method, args }, [q, k, v ?? {}, m].flatMap(transferable));
+    }
+    const ranges = splitRows(queryRows, parts);
+    let done = 0;
+    const chunks = await Promise.all(ranges.map(async ([start, stop]) => {
+      const args = {
+        ...shared,
+        query: q.data.slice(start * dim, stop * dim),
+        mask: m.rows ? m.data.slice(start * (m.data.length / m.rows), stop * (m.data.length / m.rows)) : m.data,
+        options: { ...options, queryRows: stop - start, maskRows: m.rows ? stop - start : 0, rowOffset: start, totalRows: queryRows },
+      };
+      const out = await this._request({ op: 'call', handle: attn.handle, method, args }, [args.query.buffer]);
+      this.#onProgress?.({ phase: 'compute', loaded: ++done, total: ranges.length });
+      return out;
+    }));
+    return concat(chunks);
+  }
+
+  /** Memory of each worker (for leak checks). */
+  async memory() {
+    const slots = await this.#ready();
+    return Promise.all(slots.map((slot) => slot.request({ op: 'memory' })));
+  }
+
+  /** Terminate every worker; pending and later requests reject with RuntimeClosedError. */
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new RuntimeClosedError('the runtime is closed', {});
+    const slots = [...this.#slots, ...this.#booting];
+    this.#slots = [];
+    this.#waiters.splice(0).forEach((wake) => wake());
+    await Promise.all(slots.map((slot) => slot.terminate(error)));
+  }
+
+  /** For tests: stop one worker abruptly, as a crash would. */
+  async _killWorker(index = 0) {
+    await this.#slots[index]?.kill();
+  }
+}
+
+/** Start a pool of `size` workers and resolve once all have booted. */
+export async function createPool({ size, spawn, bootOptions, onProgress }) {
+  const runtime = new Runtime({ spawn, bootOptions, onProgress });
+  await runtime._start(size);
+  return runtime;
+}

@@ -1,0 +1,40 @@
+// Matrices at the API: a flat Float32Array (rows inferred in Python from `dim` or given as
+// { rows }) or an array of rows (Float32Array or number[]), the seed's convention. Shape
+// and value checks happen once, in Python; here we only flatten.
+import { DimensionMismatchError, InvalidInputError } from './errors.mjs';
+
+/** @returns {{ data: Float32Array, rows: number | undefined, fresh: boolean }} */
+export function flatten(matrix, name, rows) {
+  if (matrix instanceof Float32Array) return { data: matrix, rows, fresh: false };
+  if (ArrayBuffer.isView(matrix)) return { data: Float32Array.from(matrix), rows, fresh: true };
+  if (!Array.isArray(matrix)) {
+    throw new InvalidInputError(`${name} must be a Float32Array or an array of rows`, {
+      details: `${name} must be a Float32Array or an array of rows`,
+    });
+  }
+  if (matrix.length === 0 || typeof matrix[0] === 'number') {
+    return { data: Float32Array.from(matrix), rows, fresh: true };
+  }
+  const width = matrix[0].length;
+  const data = new Float32Array(matrix.length * width);
+  matrix.forEach((row, i) => {
+    if (row.length !== width) {
+      throw new DimensionMismatchError(
+        `${name} has ragged rows: row 0 has ${width} values but row ${i} has ${row.length}`,
+        { expected: width, actual: row.length },
+      );
+    }
+    data.set(row, i * width);
+  });
+  return { data, rows: matrix.length, fresh: true };
+}
+
+/** A boolean mask as bytes: (n,) for one query or shared, (m, n) as rows. */
+export function flattenMask(mask) {
+  if (mask == null) return { data: null, rows: 0, fresh: false };
+  if (Array.isArray(mask) && mask.length && typeof mask[0] !== 'boolean' && typeof mask[0] !== 'number') {
+    const { data, rows } = flatten(mask.map((row) => Float32Array.from(row, Number)), 'mask');
+    return { data: Uint8Array.from(data), rows, fresh: true };
+  }
+  return { data: Uint8Array.from(mask, Number), rows: 0, fresh: true };
+}

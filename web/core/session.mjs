@@ -1,0 +1,105 @@
+// One Pyodide interpreter with numpy and ruvector_attention, reached only through the
+// Python module ruvector_attention.bridge (never runPython on strings).
+import { PackageLoadError, rebuildError } from './errors.mjs';
+import { toCamelCase, toSnakeCase } from './names.mjs';
+
+export const PACKAGE = 'ruvector-attention-py';
+
+/**
+ * Load packages by name from the distribution at indexURL; any that fails is an error
+ * (Pyodide's loadPackage only logs failures).
+ */
+async function loadPackages(py, names) {
+  const messages = [];
+  await py.loadPackage(names, { messageCallback: () => {}, errorCallback: (m) => messages.push(m) });
+  const missing = names.filter((name) => !(name in py.loadedPackages));
+  if (missing.length || messages.length) {
+    throw new PackageLoadError(`could not load ${missing.join(', ') || names.join(', ')}: ${messages.join('; ')}`, {
+      packages: missing, messages,
+    });
+  }
+}
+
+/**
+ * Boot Python: `loadPyodide` from the environment, then numpy and our wheel, either from
+ * the distribution's lock (default) or from `wheelURL` (bytes via `readBinary`).
+ * `onStep(phase)` is called as each of the three phases completes.
+ */
+export async function bootSession({ loadPyodide, indexURL, wheelURL, readBinary, onStep = () => {} }) {
+  const py = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+  onStep('pyodide');
+  await loadPackages(py, wheelURL ? ['numpy'] : [PACKAGE]);
+  onStep('numpy');
+  if (wheelURL) {
+    const bytes = await readBinary(wheelURL);
+    py.unpackArchive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'wheel');
+  }
+  const session = new PythonSession(py);
+  onStep('wheel');
+  return session;
+}
+
+export class PythonSession {
+  #py;
+  #bridge;
+
+  constructor(py) {
+    this.#py = py;
+    const module = py.pyimport('ruvector_attention.bridge');
+    this.#bridge = {};
+    for (const name of ['mechanisms', 'create', 'call', 'dispose', 'take_error']) {
+      this.#bridge[name] = module[name].copy();
+    }
+    module.destroy();
+  }
+
+  #invoke(name, ...args) {
+    try {
+      return this.#bridge[name](...args);
+    } catch (err) {
+      const recorded = this.#bridge.take_error();
+      if (recorded) throw rebuildError(JSON.parse(recorded));
+      throw err;
+    }
+  }
+
+  /** @returns {string[]} */
+  mechanisms() {
+    return JSON.parse(this.#invoke('mechanisms'));
+  }
+
+  /** Build a mechanism under `handle`; returns its info with camelCase keys. */
+  create(handle, name, config = {}) {
+    const info = JSON.parse(this.#invoke('create', handle, name, JSON.stringify(toSnakeCase(config))));
+    return toCamelCase(info);
+  }
+
+  /**
+   * Run a method; `args` holds flat `query`, `keys`, `values`, `mask` and `options`
+   * (camelCase). Returns a fresh Float32Array (the Python result is copied out and freed).
+   */
+  call(handle, method, { query, keys, values = null, mask = null, options = {} }) {
+    const result = this.#invoke(
+      'call', handle, method, query, keys, values, mask, JSON.stringify(toSnakeCase(options)),
+    );
+    try {
+      const buffer = result.getBuffer('f32');
+      try {
+        return buffer.data.slice();
+      } finally {
+        buffer.release();
+      }
+    } finally {
+      result.destroy();
+    }
+  }
+
+  dispose(handle) {
+    this.#invoke('dispose', handle);
+  }
+
+  /** Bytes of wasm memory (it only grows) and of the JS heap. */
+  memory() {
+    return { wasm: this.#py._module.HEAP8.byteLength };
+  }
+}
