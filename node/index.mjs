@@ -9,8 +9,11 @@ export { DEFAULT_INDEX_URL } from './boot.mjs';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
+// Workers inherit the process's flags, but --input-type (node -e) is refused in a worker.
+const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+
 function spawn() {
-  const worker = new Worker(WORKER_URL);
+  const worker = new Worker(WORKER_URL, { execArgv });
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     onMessage: (fn) => worker.on('message', fn),

@@ -108,6 +108,15 @@ def _flat(data: Any, dtype: type, name: str) -> np.ndarray:
     return arr.astype(dtype, copy=False).reshape(-1)
 
 
+def _mask(data: Any, rows: int | None) -> np.ndarray:
+    """A 0/1 mask from a flat numeric buffer, as ``(n,)`` or ``(rows, n)`` booleans."""
+    flat = _flat(data, np.float32, "mask")
+    if flat.size and not np.isin(flat, (0.0, 1.0)).all():
+        raise InvalidInputError("mask must hold booleans or 0/1 values")
+    mask = flat.astype(bool)
+    return mask if not rows else _matrix(mask, rows, None, "mask", bool)
+
+
 def _matrix(
     data: Any, rows: int | None, cols: int | None, name: str, dtype: type = np.float32
 ) -> np.ndarray:
@@ -155,7 +164,7 @@ def call(
         values_m = _matrix(values, options.get("values_rows", keys_m.shape[0]), None, "values")
     if method in _SINGLE_METHODS:
         q = _flat(query, np.float32, "query")
-        m = None if mask is None else _flat(mask, np.uint8, "mask")
+        m = None if mask is None else _mask(mask, None)
         extra = {} if options.get("position") is None else {"position": options["position"]}
         if method == "compute":
             if values_m is None:
@@ -165,10 +174,7 @@ def call(
     if method not in _BATCH_METHODS:
         raise InvalidInputError(f"unknown method {method!r}")
     queries = _matrix(query, options.get("query_rows"), attn.dim, "queries")
-    m = None
-    if mask is not None:
-        mask_rows = options.get("mask_rows") or None
-        m = _flat(mask, np.uint8, "mask") if mask_rows is None else _matrix(mask, mask_rows, None, "mask", np.uint8)
+    m = None if mask is None else _mask(mask, options.get("mask_rows"))
     if method == "compute_batch" and values_m is None:
         raise InvalidInputError("compute_batch needs values")
     q, k, v, vis = attn._prepare(

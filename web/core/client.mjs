@@ -102,7 +102,7 @@ export class AttentionHandle {
     this.info = info;
   }
 
-  #single(method, query, keys, values, { mask, position } = {}) {
+  async #single(method, query, keys, values, { mask, position } = {}) {
     const q = flatten(query, 'query');
     const k = flatten(keys, 'keys');
     const v = values === null ? null : flatten(values, 'values');

@@ -29,12 +29,12 @@ export function flatten(matrix, name, rows) {
   return { data, rows: matrix.length, fresh: true };
 }
 
-/** A boolean mask as bytes: (n,) for one query or shared, (m, n) as rows. */
+/** A mask as numbers (booleans become 1/0; Python checks the values): (n,) or (m, n) rows. */
 export function flattenMask(mask) {
   if (mask == null) return { data: null, rows: 0, fresh: false };
-  if (Array.isArray(mask) && mask.length && typeof mask[0] !== 'boolean' && typeof mask[0] !== 'number') {
+  if (Array.isArray(mask) && mask.length && (Array.isArray(mask[0]) || ArrayBuffer.isView(mask[0]))) {
     const { data, rows } = flatten(mask.map((row) => Float32Array.from(row, Number)), 'mask');
-    return { data: Uint8Array.from(data), rows, fresh: true };
+    return { data, rows, fresh: true };
   }
-  return { data: Uint8Array.from(mask, Number), rows: 0, fresh: true };
+  return { data: Float32Array.from(mask, Number), rows: 0, fresh: true };
 }

@@ -1,0 +1,68 @@
+// The Node facade against CPython: every mechanism, every method, one and two workers.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRuntime } from '../../node/index.mjs';
+import { assertClose, cpythonExpected, flat, rowsOf } from './helpers.mjs';
+
+const expected = cpythonExpected();
+let one;
+let two;
+
+before(async () => {
+  [one, two] = await Promise.all([createRuntime({ workers: 1 }), createRuntime({ workers: 2 })]);
+});
+after(async () => {
+  await Promise.all([one?.close(), two?.close()]);
+});
+
+describe('every registered mechanism equals CPython (1e-5)', () => {
+  it('lists the registry', () => {
+    assert.deepEqual(one.mechanisms, expected.mechanisms);
+  });
+  for (const c of expected.cases) {
+    it(c.name, async () => {
+      for (const rt of [one, two]) {
+        const attn = await rt.create(c.name, toCamel(c.config));
+        const [q, k, v] = [c.queries, c.keys, c.values];
+        assertClose(await attn.compute(Float32Array.from(q[0]), rowsOf(k), rowsOf(v)), c.compute, 1e-5, 'compute');
+        assertClose(await attn.weights(Float32Array.from(q[0]), flat(k)), c.weights, 1e-5, 'weights');
+        assertClose(await attn.computeBatch(rowsOf(q), rowsOf(k), rowsOf(v)), c.computeBatch, 1e-5, 'computeBatch');
+        assertClose(await attn.computeBatch(flat(q), flat(k), flat(v), { causal: true }),
+          c.computeBatchCausal, 1e-5, 'causal');
+        assertClose(await attn.computeBatch(rowsOf(q), rowsOf(k), rowsOf(v), { mask: c.mask }),
+          c.computeBatchMasked, 1e-5, 'mask rows');
+        assertClose(await attn.computeBatch(flat(q), flat(k), rowsOf(v), { mask: c.mask.flat() }),
+          c.computeBatchMasked, 1e-5, 'flat mask');
+        assertClose(await attn.weightsBatch(flat(q), flat(k)), c.weightsBatch, 1e-5, 'weightsBatch');
+        await attn.dispose();
+      }
+    });
+  }
+});
+
+function toCamel(config) {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/_(.)/g, (_, c) => c.toUpperCase()), v]));
+}
+
+describe('handles', () => {
+  it('info has the contract fields in camelCase', async () => {
+    const attn = await two.create('multi_head', { dim: 8, numHeads: 4, seed: 3 });
+    assert.equal(attn.info.name, 'multi_head');
+    assert.equal(attn.info.numHeads, 4);
+    assert.equal(attn.info.dim, 8);
+    assert.equal(attn.info.config.numHeads, 4);
+    assert.equal(attn.info.complexity, 'O(n^2)');
+    await attn.dispose();
+  });
+
+  it('names are case-insensitive and dashes are ignored', async () => {
+    const attn = await one.create('Scaled-Dot', { dim: 4 });
+    assert.equal(attn.info.name, 'scaled_dot');
+  });
+
+  it('a disposed handle rejects', async () => {
+    const attn = await one.create('scaled_dot', { dim: 2 });
+    await attn.dispose();
+    await assert.rejects(attn.compute([1, 0], [[1, 0]], [[1]]), { name: 'InvalidInputError' });
+  });
+});
