@@ -98,8 +98,9 @@ export class PythonSession {
     this.#invoke('dispose', handle);
   }
 
-  /** Bytes of wasm memory (it only grows) and of the JS heap. */
+  /** Bytes of wasm memory (it only grows) and of this thread's JS heap. */
   memory() {
-    return { wasm: this.#py._module.HEAP8.byteLength };
+    const jsHeap = globalThis.performance?.memory?.usedJSHeapSize ?? globalThis.process?.memoryUsage().heapUsed;
+    return { wasm: this.#py._module.HEAP8.byteLength, jsHeap };
   }
 }
