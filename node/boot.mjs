@@ -19,7 +19,7 @@ function localPath(url) {
 }
 
 /** Every file the named packages need must exist in a local distribution. */
-function checkLocalPackages(indexPath, names) {
+export function checkLocalPackages(indexPath, names) {
   const lockPath = `${indexPath}pyodide-lock.json`;
   if (!existsSync(lockPath)) {
     throw new PackageLoadError(`no Pyodide distribution at ${indexPath} (run scripts/setup-js.sh)`, {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Node side of the set-up: npm packages, our wheel, and the offline Pyodide distribution
-# in dist/pyodide (core + numpy + our wheel, plus pytest and scipy for the in-Pyodide
-# tests). Idempotent: each step is skipped when its inputs did not change.
+# in dist/pyodide (core + numpy + our wheel, plus pytest, scipy and hypothesis's
+# dependencies for the in-Pyodide tests). Idempotent: each step is skipped when its
+# inputs did not change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-python.sh --test
@@ -27,10 +28,12 @@ if ! stamp_ok dist/.wheel-stamp "$wheel_digest" || ! ls dist/ruvector_attention_
 fi
 wheel=$(ls dist/ruvector_attention_py-*.whl)
 
-.venv/bin/python scripts/assemble_pyodide.py dist/pyodide "$wheel" pytest scipy
+.venv/bin/python scripts/assemble_pyodide.py dist/pyodide "$wheel" pytest scipy attrs sortedcontainers
 
-# hypothesis is not in Pyodide's lock; its pure-Python wheel runs there as is
-if ! ls dist/test-wheels/hypothesis-*.whl >/dev/null 2>&1; then
-  .venv/bin/python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
-    -d dist/test-wheels "$(grep '^hypothesis==' requirements-test.txt)"
+# hypothesis is not in Pyodide's lock and its newest wheels carry a native module: take
+# the newest pure-Python release (py3-none-any), which runs in Pyodide as is
+if ! ls dist/test-wheels/hypothesis-*-py3-none-any.whl >/dev/null 2>&1; then
+  rm -rf dist/test-wheels
+  .venv/bin/python -m pip download -q --no-deps --only-binary=:all: --platform any \
+    --python-version 3.12 -d dist/test-wheels "hypothesis<=$(grep '^hypothesis==' requirements-test.txt | cut -d= -f3)"
 fi

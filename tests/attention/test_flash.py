@@ -6,12 +6,13 @@ import tracemalloc
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 import ruvector_attention as ra
 
+from ..torch_oracle import F, needs_torch, torch
 
+
+@needs_torch
 @pytest.mark.parametrize("block_size", [1, 7, 64, 500])
 @pytest.mark.parametrize("causal", [False, True])
 def test_matches_torch_sdpa(rng, block_size, causal):

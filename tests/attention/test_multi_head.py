@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import ruvector_attention as ra
 
 from ..conftest import call_backward
+from ..torch_oracle import needs_torch, torch
+
+pytestmark = needs_torch
 
 
 def _torch_mha(attn: ra.MultiHeadAttention) -> torch.nn.MultiheadAttention:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 import ruvector_attention as ra
 
 from ..conftest import call_backward
+from ..torch_oracle import F, needs_torch, torch
 
 
 def _sdpa(q, k, v, mask=None, causal=False, scale=None):
@@ -20,6 +19,7 @@ def _sdpa(q, k, v, mask=None, causal=False, scale=None):
     return out[0].numpy()
 
 
+@needs_torch
 @pytest.mark.parametrize("m, n", [(1, 7), (5, 5), (3, 11), (6, 4)])
 def test_matches_torch_sdpa(rng, m, n):
     q, k, v = (rng.normal(size=s).astype(np.float32) for s in [(m, 16), (n, 16), (n, 6)])
@@ -28,6 +28,7 @@ def test_matches_torch_sdpa(rng, m, n):
     np.testing.assert_allclose(attn.compute(q[0], k, v), _sdpa(q[:1], k, v)[0], atol=1e-5)
 
 
+@needs_torch
 def test_causal_matches_torch_bottom_right(rng):
     q, k, v = (rng.normal(size=s).astype(np.float32) for s in [(4, 8), (9, 8), (9, 3)])
     attn = ra.ScaledDotProductAttention(8, causal=True)
@@ -39,6 +40,7 @@ def test_causal_matches_torch_bottom_right(rng):
     )
 
 
+@needs_torch
 def test_mask_scale_and_temperature(rng):
     q, k, v = (rng.normal(size=s).astype(np.float32) for s in [(3, 8), (10, 8), (10, 4)])
     mask = rng.random((3, 10)) < 0.7
@@ -69,6 +71,7 @@ def test_dropout_only_in_train_mode_and_seeded(rng):
     assert ((weights == 0).mean() > 0.3) and np.isclose(weights.max() * 0.5, weights.max() / 2)
 
 
+@needs_torch
 @pytest.mark.parametrize("single", [True, False])
 @pytest.mark.parametrize("causal", [False, True])
 def test_backward_matches_autograd(rng, single, causal):

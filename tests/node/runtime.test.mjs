@@ -66,3 +66,25 @@ describe('handles', () => {
     await assert.rejects(attn.compute([1, 0], [[1, 0]], [[1]]), { name: 'InvalidInputError' });
   });
 });
+
+describe('loading', () => {
+  it('installs the wheel from wheelURL when given (numpy still from the local distribution)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { ROOT } = await import('./helpers.mjs');
+    const wheel = readdirSync(`${ROOT}dist`).find((f) => f.endsWith('.whl'));
+    const rt = await createRuntime({ workers: 1, wheelURL: `${ROOT}dist/${wheel}` });
+    try {
+      const attn = await rt.create('scaled_dot', { dim: 2 });
+      assert.deepEqual(await attn.compute([1, 0], [[1, 0], [0, 1]], [[1], [0]]), await (await one.create('scaled_dot', { dim: 2 })).compute([1, 0], [[1, 0], [0, 1]], [[1], [0]]));
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('a missing distribution is a PackageLoadError, not a network attempt', async () => {
+    await assert.rejects(createRuntime({ workers: 1, indexURL: '/nonexistent/pyodide/' }), (err) => {
+      assert.equal(err.name, 'PackageLoadError');
+      return true;
+    });
+  });
+});

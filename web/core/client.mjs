@@ -197,6 +197,9 @@ export class Runtime {
       for (const [handle, { name, config }] of this.#handles) {
         await slot.request({ op: 'create', handle, name, config });
       }
+    } catch (err) {
+      await slot.terminate(err);
+      throw err;
     } finally {
       this.#booting.delete(slot);
     }

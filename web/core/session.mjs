@@ -20,6 +20,18 @@ async function loadPackages(py, names) {
   }
 }
 
+/** Install a wheel's files into site-packages (bytes: Uint8Array or Node Buffer). */
+export function installWheel(py, bytes) {
+  const site = py.pyimport('site');
+  const paths = site.getsitepackages();
+  const sitePackages = paths.toJs()[0];
+  paths.destroy();
+  site.destroy();
+  py.unpackArchive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'wheel', {
+    extractDir: sitePackages,
+  });
+}
+
 /**
  * Boot Python: `loadPyodide` from the environment, then numpy and our wheel, either from
  * the distribution's lock (default) or from `wheelURL` (bytes via `readBinary`).
@@ -31,8 +43,7 @@ export async function bootSession({ loadPyodide, indexURL, wheelURL, readBinary,
   await loadPackages(py, wheelURL ? ['numpy'] : [PACKAGE]);
   onStep('numpy');
   if (wheelURL) {
-    const bytes = await readBinary(wheelURL);
-    py.unpackArchive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'wheel');
+    installWheel(py, await readBinary(wheelURL));
   }
   const session = new PythonSession(py);
   onStep('wheel');

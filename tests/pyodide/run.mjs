@@ -1,0 +1,43 @@
+// Run the pytest suite inside Pyodide (Node), against the wheel as installed there.
+//   node tests/pyodide/run.mjs [pytest args...]
+// The tests directory is mounted read-only from the host; torch tests skip (no torch in
+// Pyodide), the NumPy, SciPy and formula oracles run. Exits with pytest's status.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadPyodide } from 'pyodide';
+import { DEFAULT_INDEX_URL, checkLocalPackages } from '../../node/boot.mjs';
+import { installWheel } from '../../web/core/session.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WHEELS = `${ROOT}dist/test-wheels/`;
+
+const PACKAGES = ['ruvector-attention-py', 'pytest', 'scipy', 'attrs', 'sortedcontainers'];
+checkLocalPackages(DEFAULT_INDEX_URL, PACKAGES); // never the CDN
+const py = await loadPyodide({ indexURL: DEFAULT_INDEX_URL });
+const failures = [];
+await py.loadPackage(PACKAGES, {
+  messageCallback: () => {},
+  errorCallback: (message) => failures.push(message),
+});
+if (failures.length) {
+  console.error(`could not load packages: ${failures.join('; ')}`);
+  process.exit(1);
+}
+for (const wheel of readdirSync(WHEELS).filter((name) => name.endsWith('.whl'))) {
+  installWheel(py, readFileSync(WHEELS + wheel));
+}
+
+py.FS.mkdirTree('/project/tests');
+py.FS.mount(py.FS.filesystems.NODEFS, { root: `${ROOT}tests` }, '/project/tests');
+py.FS.mkdirTree('/work');
+py.FS.chdir('/work');
+
+const pytest = py.pyimport('pytest');
+const args = process.argv.slice(2);
+const status = pytest.main(py.toPy([
+  '/project/tests', '--ignore=/project/tests/node', '--ignore=/project/tests/types',
+  '--ignore=/project/tests/pyodide', '-p', 'no:cacheprovider', '--rootdir=/project', ...args,
+]));
+const doctests = pytest.main(py.toPy(['--doctest-modules', '--pyargs', 'ruvector_attention', '-q',
+  '-p', 'no:cacheprovider', '-o', 'doctest_optionflags=NORMALIZE_WHITESPACE NUMBER']));
+process.exit(Number(status) || Number(doctests));
