@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { createPool } from '../web/core/client.mjs';
 
 export * from '../web/core/errors.mjs';
+export { ResidentMatrix } from '../web/core/matrix.mjs';
 export { loadCompat } from './compat.mjs';
 export { DEFAULT_INDEX_URL } from './boot.mjs';
 

@@ -84,3 +84,22 @@ def test_errors_are_recorded_with_attributes(rng):
         bridge.call(99, "compute", np.ones(4), np.ones(4), np.ones(4))
     with pytest.raises(ra.InvalidInputError):
         bridge.call(4, "compute", np.array([np.nan, 0, 0, 0]), np.ones(4), np.ones(4))
+
+
+def test_uploaded_matrices_are_validated_once_and_reused(rng):
+    _create(8, "scaled_dot", dim=4)
+    k, v, q = rng.normal(size=(6, 4)), rng.normal(size=(6, 3)), rng.normal(size=(2, 4))
+    assert json.loads(bridge.upload(100, k.astype(np.float32).ravel(), 6, None)) == [6, 4]
+    assert json.loads(bridge.upload(101, v.astype(np.float32).ravel(), None, 3)) == [6, 3]
+    expected = ra.ScaledDotProductAttention(4).compute_batch(q, k, v)
+    np.testing.assert_allclose(bridge.call(8, "compute_batch", q.ravel(), 100, 101), expected, atol=1e-6)
+    np.testing.assert_allclose(bridge.call(8, "compute", q[0], 100, 101), expected[0], atol=1e-6)
+    bridge.release(100)
+    with pytest.raises(ra.InvalidInputError, match="released"):
+        bridge.call(8, "compute", q[0], 100, 101)
+    with pytest.raises(ra.InvalidInputError):
+        bridge.upload(102, np.array([1.0, np.nan]), 1, None)
+    with pytest.raises(ra.DimensionMismatchError):
+        bridge.upload(103, np.ones(5, np.float32), 2, None)
+    with pytest.raises(ra.EmptyInputError):
+        bridge.upload(104, np.ones(0, np.float32), 0, None)

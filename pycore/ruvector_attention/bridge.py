@@ -25,11 +25,12 @@ from .errors import AttentionError, DimensionMismatchError, InvalidConfigError, 
 from .registry import mechanisms as registered_names
 from .registry import resolve
 
-__all__ = ["mechanisms", "create", "call", "dispose", "take_error"]
+__all__ = ["mechanisms", "create", "call", "dispose", "upload", "release", "take_error"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _handles: dict[int, Attention] = {}
+_resident: dict[int, check.Checked] = {}
 _last_error: str | None = None
 
 _BATCH_METHODS = {"compute_batch", "weights_batch", "head_weights_batch"}
@@ -99,6 +100,22 @@ def dispose(handle: int) -> None:
     _handles.pop(int(handle), None)
 
 
+@_reporting
+def upload(tensor: int, data: Any, rows: int | None, cols: int | None) -> str:
+    """Keep a matrix resident under id ``tensor``, validated once; later calls may pass the
+    id instead of the data. Returns its shape as JSON."""
+    matrix = check.Checked(_matrix(data, rows, cols, "matrix"), "matrix")
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise check.EmptyInputError("an uploaded matrix must not be empty", context="matrix")
+    _resident[int(tensor)] = matrix
+    return json.dumps(list(matrix.shape))
+
+
+@_reporting
+def release(tensor: int) -> None:
+    _resident.pop(int(tensor), None)
+
+
 def _flat(data: Any, dtype: type, name: str) -> np.ndarray:
     if hasattr(data, "to_memoryview"):  # a JsProxy of a typed array (Pyodide)
         data = data.to_memoryview()
@@ -120,7 +137,12 @@ def _mask(data: Any, rows: int | None) -> np.ndarray:
 def _matrix(
     data: Any, rows: int | None, cols: int | None, name: str, dtype: type = np.float32
 ) -> np.ndarray:
-    """A flat buffer as ``(rows, len/rows)``; rows default to ``len / cols``."""
+    """A flat buffer as ``(rows, len/rows)``; rows default to ``len / cols``. An integer
+    names an uploaded (resident, already validated) matrix."""
+    if isinstance(data, int):
+        if data not in _resident:
+            raise InvalidInputError(f"{name}: no uploaded matrix with id {data} (released?)")
+        return _resident[data]  # type: ignore[return-value]
     flat = _flat(data, dtype, name)
     if rows is None:
         if cols is None or cols == 0 or flat.size % cols:

@@ -110,3 +110,26 @@ describe('close()', () => {
     assert.equal(child.stdout.trim(), 'closed');
   });
 });
+
+describe('resident matrices (rt.upload)', () => {
+  it('give the same results as sending the data, in every worker, and replay after a crash', async () => {
+    const attn = await rt.create('scaled_dot', { dim: 16 });
+    const keys = random(30 * 16, 11);
+    const values = random(30 * 4, 12);
+    const queries = random(9 * 16, 13);
+    const K = await rt.upload(keys, { rows: 30 });
+    const V = await rt.upload(Array.from({ length: 30 }, (_, i) => values.subarray(i * 4, i * 4 + 4)));
+    assert.deepEqual([K.rows, K.cols, V.rows, V.cols], [30, 16, 30, 4]);
+    const sent = await attn.computeBatch(queries, keys, values, { causal: true });
+    assert.deepEqual(await attn.computeBatch(queries, K, V, { causal: true }), sent);
+    assert.deepEqual(await attn.compute(queries.subarray(0, 16), K, V), await attn.compute(queries.subarray(0, 16), keys, values));
+    assert.deepEqual(await attn.weights(queries.subarray(0, 16), K), await attn.weights(queries.subarray(0, 16), keys));
+    await rt._killWorker(1);
+    for (let i = 0; i < 100 && rt.workers < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(rt.workers, 2);
+    assert.deepEqual(await attn.computeBatch(queries, K, V, { causal: true }), sent);
+    await K.dispose();
+    await assert.rejects(attn.compute(queries.subarray(0, 16), K, V), { name: 'InvalidInputError' });
+    await assert.rejects(rt.upload(new Float32Array([1, NaN]), { rows: 1 }), { name: 'InvalidInputError' });
+  });
+});

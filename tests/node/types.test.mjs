@@ -19,3 +19,9 @@ it('tsc accepts the documented usage and rejects misuse', () => {
     encoding: 'utf8',
   });
 });
+
+it('the README quickstart example runs', () => {
+  const out = execFileSync(process.execPath, [`${ROOT}node/examples/quickstart.mjs`], { encoding: 'utf8', timeout: 120_000 });
+  assert.match(out, /InvalidConfigError: dim \(64\) must be divisible by num_heads \(5\)/);
+  assert.match(out, /weights sum 1\.0000/);
+});

@@ -3,7 +3,7 @@
 // serveWorker() and returns an endpoint: { post(msg, transfer), onMessage(fn),
 // onExit(fn), terminate() }.
 import { RuntimeClosedError, WorkerCrashedError, rebuildError } from './errors.mjs';
-import { flatten, flattenMask } from './matrix.mjs';
+import { ResidentMatrix, flatten, flattenMask } from './matrix.mjs';
 
 const BOOT_PHASES = 3; // pyodide, numpy, wheel: see bootSession
 
@@ -89,7 +89,7 @@ function concat(chunks) {
 }
 
 /** Copy `data` unless it is already a private buffer we may transfer. */
-const transferable = ({ data, fresh }) => (data && fresh ? [data.buffer] : []);
+const transferable = ({ data, fresh }) => (fresh && data?.buffer ? [data.buffer] : []);
 
 export class AttentionHandle {
   #runtime;
@@ -157,6 +157,7 @@ export class Runtime {
   #slots = [];
   #booting = new Set();
   #handles = new Map(); // handle -> { name, config } to replay in replacement workers
+  #resident = new Map(); // id -> { data, rows, cols } to replay too
   #nextHandle = 1;
   #closed = false;
   #waiters = [];
@@ -196,6 +197,9 @@ export class Runtime {
       this.mechanisms = mechanisms;
       for (const [handle, { name, config }] of this.#handles) {
         await slot.request({ op: 'create', handle, name, config });
+      }
+      for (const [tensor, { data, rows, cols }] of this.#resident) {
+        await slot.request({ op: 'upload', tensor, data, rows, cols });
       }
     } catch (err) {
       await slot.terminate(err);
@@ -251,6 +255,25 @@ export class Runtime {
     return new AttentionHandle(this, handle, info);
   }
 
+  /**
+   * Copy a matrix into every worker once (validated there once); pass the returned
+   * ResidentMatrix as keys or values to avoid sending them with every call.
+   * A flat Float32Array needs `{ rows }` or `{ cols }`.
+   */
+  async upload(matrix, { rows, cols } = {}) {
+    const flat = flatten(matrix, 'matrix', rows);
+    const data = flat.data.slice(); // our own copy, replayed into replacement workers
+    const tensor = this.#nextHandle++;
+    const [r, c] = await this.#everyWorker({ op: 'upload', tensor, data, rows: flat.rows ?? null, cols: cols ?? null });
+    this.#resident.set(tensor, { data, rows: r, cols: c });
+    return new ResidentMatrix(tensor, r, c, (id) => this.#release(id));
+  }
+
+  async #release(tensor) {
+    this.#resident.delete(tensor);
+    await this.#everyWorker({ op: 'release', tensor });
+  }
+
   async _dispose(handle) {
     this.#handles.delete(handle);
     await this.#everyWorker({ op: 'dispose', handle });
@@ -268,7 +291,8 @@ export class Runtime {
     const shared = { keys: k.data, values: v?.data ?? null };
     const options = { causal: causal ?? null, ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) };
     const slots = await this.#ready();
-    const parts = split && attn.info.splittable && Number.isInteger(queryRows) ? Math.min(slots.length, queryRows) : 1;
+    const divisible = split && attn.info.splittable && Number.isInteger(queryRows) && typeof q.data !== 'number';
+    const parts = divisible ? Math.min(slots.length, queryRows) : 1;
     if (parts <= 1) {
       const args = { ...shared, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };
       return this._request({ op: 'call', handle: attn.handle, method, args }, [q, k, v ?? {}, m].flatMap(transferable));

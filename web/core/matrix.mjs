@@ -3,8 +3,32 @@
 // and value checks happen once, in Python; here we only flatten.
 import { DimensionMismatchError, InvalidInputError } from './errors.mjs';
 
-/** @returns {{ data: Float32Array, rows: number | undefined, fresh: boolean }} */
+/**
+ * A matrix already in every worker (see Runtime.upload): pass it wherever a matrix goes
+ * and only its id crosses to the workers.
+ */
+export class ResidentMatrix {
+  #release;
+
+  constructor(id, rows, cols, release) {
+    this.id = id;
+    this.rows = rows;
+    this.cols = cols;
+    this.#release = release;
+  }
+
+  /** Free it in every worker. */
+  dispose() {
+    return this.#release(this.id);
+  }
+}
+
+/**
+ * `data` is a Float32Array, or the id (a number) of a ResidentMatrix.
+ * @returns {{ data: Float32Array | number, rows: number | undefined, fresh: boolean }}
+ */
 export function flatten(matrix, name, rows) {
+  if (matrix instanceof ResidentMatrix) return { data: matrix.id, rows: matrix.rows, fresh: false };
   if (matrix instanceof Float32Array) return { data: matrix, rows, fresh: false };
   if (ArrayBuffer.isView(matrix)) return { data: Float32Array.from(matrix), rows, fresh: true };
   if (!Array.isArray(matrix)) {

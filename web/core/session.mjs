@@ -58,7 +58,7 @@ export class PythonSession {
     this.#py = py;
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
-    for (const name of ['mechanisms', 'create', 'call', 'dispose', 'take_error']) {
+    for (const name of ['mechanisms', 'create', 'call', 'dispose', 'upload', 'release', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
     module.destroy();
@@ -107,6 +107,15 @@ export class PythonSession {
 
   dispose(handle) {
     this.#invoke('dispose', handle);
+  }
+
+  /** Keep a matrix resident under `id` (validated once); returns its [rows, cols]. */
+  upload(id, data, rows, cols) {
+    return JSON.parse(this.#invoke('upload', id, data, rows ?? null, cols ?? null));
+  }
+
+  release(id) {
+    this.#invoke('release', id);
   }
 
   /** Bytes of wasm memory (it only grows) and of this thread's JS heap. */

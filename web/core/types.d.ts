@@ -11,8 +11,16 @@ export type MechanismName =
   | 'multi_head'
   | 'scaled_dot';
 
-/** A matrix: flat row-major (rows inferred from `dim` or given as `{ rows }`) or rows. */
-export type Matrix = Float32Array | ArrayLike<number>[] | number[];
+/** A matrix already copied into every worker by `Runtime.upload` (validated there once). */
+export declare class ResidentMatrix {
+  readonly id: number;
+  readonly rows: number;
+  readonly cols: number;
+  dispose(): Promise<void>;
+}
+
+/** A matrix: flat row-major (rows inferred from `dim` or given as `{ rows }`), rows, or resident. */
+export type Matrix = Float32Array | ArrayLike<number>[] | number[] | ResidentMatrix;
 export type Vector = Float32Array | number[];
 /** Boolean attend-mask (true = attend): `(n)` or, for a batch, `(m, n)` rows or flat `m·n`. */
 export type Mask = ArrayLike<boolean | number> | ArrayLike<boolean | number>[];
@@ -84,6 +92,9 @@ export interface Runtime {
   readonly mechanisms: MechanismName[];
   readonly workers: number;
   create(name: MechanismName | (string & {}), config?: MechanismConfig): Promise<AttentionHandle>;
+  /** Copy a matrix into every worker once; pass the result as keys or values afterwards.
+   * A flat Float32Array needs `rows` or `cols`. */
+  upload(matrix: Matrix, shape?: { rows?: number; cols?: number }): Promise<ResidentMatrix>;
   /** wasm and JS heap bytes of each worker. */
   memory(): Promise<{ wasm: number; jsHeap: number }[]>;
   close(): Promise<void>;

@@ -16,6 +16,8 @@ export function serveWorker(endpoint, boot) {
     create: ({ handle, name, config }) => session.create(handle, name, config),
     call: ({ handle, method, args }) => session.call(handle, method, args),
     dispose: ({ handle }) => session.dispose(handle),
+    upload: ({ tensor, data, rows, cols }) => session.upload(tensor, data, rows, cols),
+    release: ({ tensor }) => session.release(tensor),
     memory: () => session.memory(),
   };
   endpoint.onMessage(async (message) => {

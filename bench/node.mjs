@@ -1,0 +1,45 @@
+// node bench/node.mjs [--json]
+// Our Node facade (1 and 2 workers) vs npm @ruvector/attention (native) and
+// @ruvector/attention-wasm, side by side in one process, on bench/workloads.mjs.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import * as wasm from '@ruvector/attention-wasm';
+import { createRuntime } from '../node/index.mjs';
+import { WORKLOADS, inputs, medianMs, nativeCall, oursCall, wasmCall } from './workloads.mjs';
+
+const require = createRequire(import.meta.url);
+const native = require('@ruvector/attention');
+wasm.initSync({ module: readFileSync(require.resolve('@ruvector/attention-wasm/ruvector_attention_wasm_bg.wasm')) });
+
+const [one, two] = [await createRuntime({ workers: 1 }), await createRuntime({ workers: 2 })];
+const rows = [];
+for (const w of WORKLOADS) {
+  const data = inputs(w);
+  const slowPeer = w.queries > 1 ? { budgetMs: 0, minRuns: 1 } : {};
+  const ms = {
+    ours1: await medianMs(await oursCall(one, w, data)),
+    ours2: await medianMs(await oursCall(two, w, data)),
+    ours2r: await medianMs(await oursCall(two, w, data, { resident: true })),
+    native: await medianMs(nativeCall(native, w, data), { minRuns: 3 }),
+    wasm: await medianMs(wasmCall(wasm, w, data), slowPeer),
+  };
+  rows.push({ workload: w.label, ...ms });
+  if (!process.argv.includes('--json')) console.error(`measured ${w.label}`);
+}
+await Promise.all([one.close(), two.close()]);
+
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify(rows, null, 2));
+} else {
+  console.log(`Node ${process.version}, ${availableParallelism()} cores; median ms (wasm peer: one run for 512 queries)`);
+  console.log('"res": keys and values uploaded once with rt.upload; the peers get arrays each call');
+  const header = ['workload', 'ours 1w', 'ours 2w', 'ours 2w res', 'native', 'wasm', '2w/native', '2w res/nat', 'wasm/2w', 'wasm/2w res'];
+  console.log(header.map((h, i) => (i ? h.padStart(12) : h.padEnd(23))).join(''));
+  for (const r of rows) {
+    const cells = [r.ours1, r.ours2, r.ours2r, r.native, r.wasm].map((x) => x.toFixed(3).padStart(12));
+    const ratios = [r.ours2 / r.native, r.ours2r / r.native, r.wasm / r.ours2, r.wasm / r.ours2r]
+      .map((x) => x.toFixed(x < 10 ? 3 : 1).padStart(12));
+    console.log(r.workload.padEnd(23) + cells.join('') + ratios.join(''));
+  }
+}
