@@ -31,5 +31,5 @@ function spawn() {
  * @param {import('./index').RuntimeOptions} [options]
  */
 export function createRuntime({ workers = availableParallelism(), indexURL, wheelURL, onProgress } = {}) {
-  return createPool({ size: workers, spawn, bootOptions: { indexURL, wheelURL }, onProgress });
+  return createPool({ size: workers, spawn, bootOptions: { indexURL, wheelURL }, onProgress, sharedMemory: true });
 }

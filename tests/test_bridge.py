@@ -103,3 +103,11 @@ def test_uploaded_matrices_are_validated_once_and_reused(rng):
         bridge.upload(103, np.ones(5, np.float32), 2, None)
     with pytest.raises(ra.EmptyInputError):
         bridge.upload(104, np.ones(0, np.float32), 0, None)
+
+
+def test_describe_gives_defaults_with_required_fields(name):
+    info = json.loads(bridge.describe(name, 12))
+    assert info["name"] == name and info["dim"] == 12
+    assert ra.create(name, **info["config"]).config.to_dict() == info["config"]
+    with pytest.raises(ra.InvalidConfigError):
+        bridge.describe(name, 0)

@@ -25,7 +25,7 @@ from .errors import AttentionError, DimensionMismatchError, InvalidConfigError, 
 from .registry import mechanisms as registered_names
 from .registry import resolve
 
-__all__ = ["mechanisms", "create", "call", "dispose", "upload", "release", "take_error"]
+__all__ = ["mechanisms", "describe", "create", "call", "dispose", "upload", "release", "take_error"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +76,13 @@ def _info(attn: Attention) -> dict[str, Any]:
 def mechanisms() -> str:
     """JSON list of every registered mechanism name."""
     return json.dumps(registered_names())
+
+
+@_reporting
+def describe(name: str, dim: int) -> str:
+    """JSON info of mechanism ``name`` with its default config at query dimension ``dim``
+    (required fields filled in): what a form for its config starts from."""
+    return json.dumps(_info(resolve(name).for_dim(check.positive_int("dim", dim))))
 
 
 @_reporting

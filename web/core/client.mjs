@@ -88,6 +88,14 @@ function concat(chunks) {
   return out;
 }
 
+/** A copy of `data` in a SharedArrayBuffer: one copy that every worker reads. */
+function shared(data) {
+  if (!(data instanceof Float32Array) || data.buffer instanceof SharedArrayBuffer) return data;
+  const copy = new Float32Array(new SharedArrayBuffer(data.byteLength));
+  copy.set(data);
+  return copy;
+}
+
 /** Copy `data` unless it is already a private buffer we may transfer. */
 const transferable = ({ data, fresh }) => (fresh && data?.buffer ? [data.buffer] : []);
 
@@ -164,10 +172,18 @@ export class Runtime {
   /** @type {string[]} */
   mechanisms = [];
 
-  constructor({ spawn, bootOptions, onProgress }) {
+  #sharedMemory;
+
+  constructor({ spawn, bootOptions, onProgress, sharedMemory = false }) {
     this.#spawn = spawn;
     this.#bootOptions = bootOptions;
     this.#onProgress = onProgress;
+    this.#sharedMemory = sharedMemory;
+  }
+
+  /** Whether inputs sent to several workers travel in SharedArrayBuffers. */
+  get sharedMemory() {
+    return this.#sharedMemory;
   }
 
   get workers() {
@@ -247,6 +263,11 @@ export class Runtime {
     return results[0].value;
   }
 
+  /** Info with the default config of `name` at query dimension `dim` (nothing is built). */
+  describe(name, { dim }) {
+    return this._request({ op: 'describe', name, dim });
+  }
+
   /** Build a mechanism in every worker (configs in camelCase). */
   async create(name, config = {}) {
     const handle = this.#nextHandle++;
@@ -288,20 +309,24 @@ export class Runtime {
     const queryRows = q.rows ?? q.data.length / dim;
     const keyRows = k.rows ?? k.data.length / dim;
     if (m.data && !m.rows && queryRows > 1 && m.data.length === queryRows * keyRows) m.rows = queryRows;
-    const shared = { keys: k.data, values: v?.data ?? null };
+    const common = { keys: k.data, values: v?.data ?? null };
     const options = { causal: causal ?? null, ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) };
     const slots = await this.#ready();
     const divisible = split && attn.info.splittable && Number.isInteger(queryRows) && typeof q.data !== 'number';
     const parts = divisible ? Math.min(slots.length, queryRows) : 1;
     if (parts <= 1) {
-      const args = { ...shared, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };
+      const args = { ...common, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };
       return this._request({ op: 'call', handle: attn.handle, method, args }, [q, k, v ?? {}, m].flatMap(transferable));
     }
     const ranges = splitRows(queryRows, parts);
+    if (this.#sharedMemory) {
+      common.keys = shared(common.keys);
+      common.values = shared(common.values);
+    }
     let done = 0;
     const chunks = await Promise.all(ranges.map(async ([start, stop]) => {
       const args = {
-        ...shared,
+        ...common,
         query: q.data.slice(start * dim, stop * dim),
         mask: m.rows ? m.data.slice(start * (m.data.length / m.rows), stop * (m.data.length / m.rows)) : m.data,
         options: { ...options, queryRows: stop - start, maskRows: m.rows ? stop - start : 0, rowOffset: start, totalRows: queryRows },
@@ -337,8 +362,8 @@ export class Runtime {
 }
 
 /** Start a pool of `size` workers and resolve once all have booted. */
-export async function createPool({ size, spawn, bootOptions, onProgress }) {
-  const runtime = new Runtime({ spawn, bootOptions, onProgress });
+export async function createPool({ size, spawn, bootOptions, onProgress, sharedMemory }) {
+  const runtime = new Runtime({ spawn, bootOptions, onProgress, sharedMemory });
   await runtime._start(size);
   return runtime;
 }

@@ -58,7 +58,7 @@ export class PythonSession {
     this.#py = py;
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
-    for (const name of ['mechanisms', 'create', 'call', 'dispose', 'upload', 'release', 'take_error']) {
+    for (const name of ['mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
     module.destroy();
@@ -77,6 +77,11 @@ export class PythonSession {
   /** @returns {string[]} */
   mechanisms() {
     return JSON.parse(this.#invoke('mechanisms'));
+  }
+
+  /** Info and default config of mechanism `name` at query dimension `dim` (camelCase). */
+  describe(name, dim) {
+    return toCamelCase(JSON.parse(this.#invoke('describe', name, dim)));
   }
 
   /** Build a mechanism under `handle`; returns its info with camelCase keys. */

@@ -92,6 +92,8 @@ export interface Runtime {
   readonly mechanisms: MechanismName[];
   readonly workers: number;
   create(name: MechanismName | (string & {}), config?: MechanismConfig): Promise<AttentionHandle>;
+  /** Info and default config of a mechanism at query dimension `dim` (nothing is built). */
+  describe(name: MechanismName | (string & {}), shape: { dim: number }): Promise<MechanismInfo>;
   /** Copy a matrix into every worker once; pass the result as keys or values afterwards.
    * A flat Float32Array needs `rows` or `cols`. */
   upload(matrix: Matrix, shape?: { rows?: number; cols?: number }): Promise<ResidentMatrix>;

@@ -13,6 +13,7 @@ export function serveWorker(endpoint, boot) {
       session = await boot(options, (phase) => endpoint.post({ id, progress: phase }));
       return { mechanisms: session.mechanisms() };
     },
+    describe: ({ name, dim }) => session.describe(name, dim),
     create: ({ handle, name, config }) => session.create(handle, name, config),
     call: ({ handle, method, args }) => session.call(handle, method, args),
     dispose: ({ handle }) => session.dispose(handle),

@@ -1,0 +1,2 @@
+// ruvector-attention-py/web
+export * from './core/types.js';

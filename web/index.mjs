@@ -1,0 +1,46 @@
+// ruvector-attention-py/web: the runtime of API.md §5 on module Web Workers.
+import { createPool } from './core/client.mjs';
+
+export * from './core/errors.mjs';
+export { ResidentMatrix } from './core/matrix.mjs';
+
+const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+
+/** dist/pyodide next to web/, as served by scripts/serve.mjs. */
+export const DEFAULT_INDEX_URL = new URL('../dist/pyodide/', import.meta.url).href;
+
+function spawn() {
+  const worker = new Worker(WORKER_URL, { type: 'module' });
+  const exits = [];
+  worker.addEventListener('error', (event) => exits.forEach((fn) => fn(event.message || 'worker error')));
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    onMessage: (fn) => worker.addEventListener('message', (event) => fn(event.data)),
+    onExit: (fn) => exits.push(fn),
+    // browsers do not report a terminated worker: say so ourselves
+    terminate: () => {
+      worker.terminate();
+      exits.forEach((fn) => fn('terminated'));
+    },
+  };
+}
+
+/**
+ * Start a pool of Pyodide workers. SharedArrayBuffer carries inputs shared by several
+ * workers when the page is cross-origin isolated; transferables otherwise.
+ * @param {import('./index').RuntimeOptions} [options]
+ */
+export function createRuntime({
+  workers = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4)),
+  indexURL = DEFAULT_INDEX_URL,
+  wheelURL,
+  onProgress,
+} = {}) {
+  return createPool({
+    size: workers,
+    spawn,
+    bootOptions: { indexURL: new URL(indexURL, location.href).href, wheelURL: wheelURL && new URL(wheelURL, location.href).href },
+    onProgress,
+    sharedMemory: globalThis.crossOriginIsolated === true,
+  });
+}
