@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job: set up, then run every mechanism on one input and print the table,
-# and write a self-attention heatmap to weights.html.
+# The main job: set everything up (Python venv, npm packages, our wheel, the offline
+# Pyodide distribution), then serve the in-browser demo on http://127.0.0.1:8000/ with
+# COOP/COEP. Ctrl-C stops it. PORT=8080 scripts/demo.sh picks another port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-python.sh
-.venv/bin/python -m ruvector_attention compare
-.venv/bin/python -m ruvector_attention visualize --mechanism multi_head --out weights.html
+scripts/setup-js.sh
+exec node scripts/serve.mjs --port "${PORT:-8000}"

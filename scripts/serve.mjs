@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SERVED = ['/web/', '/dist/', '/node_modules/@ruvector/attention-wasm/'];
+const SERVED = ['/web/', '/dist/', '/e2e/', '/bench/', '/node_modules/@ruvector/attention-wasm/'];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm',

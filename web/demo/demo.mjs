@@ -91,7 +91,7 @@ function configField(key, value) {
 }
 
 function readConfig() {
-  const config = { dim: Number($('dim').value) };
+  const config = $('dim').disabled ? {} : { dim: Number($('dim').value) };
   for (const input of $('config').querySelectorAll('input')) {
     if (input.type === 'checkbox') config[input.name] = input.checked;
     else if (input.type === 'number') config[input.name] = input.value === '' ? null : Number(input.value);
@@ -106,7 +106,10 @@ async function loadForm() {
   try {
     const info = await state.rt.describe($('mechanism').value, { dim: Number($('dim').value) });
     $('config').replaceChildren(...Object.entries(info.config).filter(([key]) => key !== 'dim').map(([k, v]) => configField(k, v)));
-    if (!('dim' in info.config)) $('dim').value = String(info.dim);
+    // mechanisms whose dim is the sum of other fields (mixed_curvature) take it from those
+    $('dim').disabled = !('dim' in info.config);
+    $('dim').value = String(info.dim);
+    $('config').dataset.mechanism = info.name;
   } catch (err) {
     showError(err);
   }
