@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Node side of the set-up: npm packages, our wheel, and the offline Pyodide distribution
-# in dist/pyodide (core + numpy + our wheel, plus pytest, scipy and hypothesis's
-# dependencies for the in-Pyodide tests). Idempotent: each step is skipped when its
-# inputs did not change.
+# in dist/pyodide (core + numpy + our wheel; with --test also pytest, scipy and
+# hypothesis for the in-Pyodide tests, and the Python test dependencies). Idempotent:
+# each step is skipped when its inputs did not change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-python.sh --test
+test_mode=0
+[ "${1:-}" = "--test" ] && test_mode=1
+if [ "$test_mode" = 1 ]; then scripts/setup-python.sh --test; else scripts/setup-python.sh; fi
 
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
@@ -28,7 +30,10 @@ if ! stamp_ok dist/.wheel-stamp "$wheel_digest" || ! ls dist/ruvector_attention_
 fi
 wheel=$(ls dist/ruvector_attention_py-*.whl)
 
-.venv/bin/python scripts/assemble_pyodide.py dist/pyodide "$wheel" pytest scipy attrs sortedcontainers
+extras=()
+[ "$test_mode" = 1 ] && extras=(pytest scipy attrs sortedcontainers)
+.venv/bin/python scripts/assemble_pyodide.py dist/pyodide "$wheel" "${extras[@]}"
+[ "$test_mode" = 1 ] || exit 0
 
 # hypothesis is not in Pyodide's lock and its newest wheels carry a native module: take
 # the newest pure-Python release (py3-none-any), which runs in Pyodide as is

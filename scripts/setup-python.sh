@@ -27,7 +27,7 @@ install() {  # install <stamp-name> <pip args...>
   echo "$digest" > "$stamp"
 }
 
-install runtime -e .
+install runtime -e . build==1.3.0  # build makes the wheel that Pyodide installs
 if [ "$want_test" = 1 ]; then
   install test -r requirements-test.txt
 fi

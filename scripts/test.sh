@@ -10,7 +10,7 @@
 # Arguments go to both pytest runs. Exits non-zero if any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-js.sh || exit 1
+scripts/setup-js.sh --test || exit 1
 scripts/setup-e2e.sh || exit 1
 
 status=0
