@@ -14,12 +14,15 @@ scripts/setup-js.sh --test || exit 1
 scripts/setup-e2e.sh || exit 1
 
 status=0
+passed=0
+failed=0
 run() {
   echo "== $*"
-  "$@" || status=1
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 }
 run .venv/bin/python -m pytest "$@"
 run node --test --test-concurrency=2 tests/node/
 run node tests/pyodide/run.mjs "$@"
 run node_modules/.bin/playwright test -c e2e/playwright.config.mjs
+echo "suites: $passed passed, $failed failed"
 exit $status
