@@ -1,6 +1,7 @@
 // The demo's static server: node scripts/serve.mjs [--port 8000] [--no-isolation]
 // Serves web/ and dist/ of this checkout on 127.0.0.1 with COOP/COEP (cross-origin
-// isolation, so SharedArrayBuffer is available) unless --no-isolation. `/` is the demo.
+// isolation, so SharedArrayBuffer is available) unless --no-isolation, and the JupyterLite
+// site (dist/lite) at /lite/ always without them. `/` is the demo.
 import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVED = ['/web/', '/dist/', '/e2e/', '/bench/', '/node_modules/@ruvector/attention-wasm/'];
+const LITE = '/lite/'; // -> dist/lite/, never isolated
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm',
@@ -18,18 +20,20 @@ const TYPES = {
 export function createServer({ isolation = true, root = ROOT, home = '/web/demo/' } = {}) {
   return http.createServer((req, res) => {
     const headers = { 'Cache-Control': 'no-store', 'Cross-Origin-Resource-Policy': 'same-origin' };
-    if (isolation) {
+    let pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    if (isolation && !pathname.startsWith(LITE)) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
     }
-    let pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
     if (pathname === '/') {
       res.writeHead(302, { ...headers, Location: home }).end();
       return;
     }
     if (pathname.endsWith('/')) pathname += 'index.html';
-    const file = path.join(root, pathname);
-    const allowed = SERVED.some((prefix) => pathname.startsWith(prefix)) && file.startsWith(root);
+    const lite = pathname.startsWith(LITE);
+    const file = lite ? path.join(root, 'dist', pathname) : path.join(root, pathname);
+    const inside = lite ? path.join(root, 'dist', 'lite') : root;
+    const allowed = (lite || SERVED.some((prefix) => pathname.startsWith(prefix))) && file.startsWith(inside);
     let stat = null;
     try {
       stat = allowed ? statSync(file) : null;

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Every test. Sets up what it needs (scripts/setup-js.sh: .venv with the test
 # dependencies, npm packages, the wheel, the offline Pyodide distribution;
-# scripts/setup-e2e.sh: Debian's chromium), then runs:
+# scripts/build-lite.sh: the JupyterLite site; scripts/setup-e2e.sh: Debian's chromium),
+# then runs:
 #   1. pytest on CPython: unit, oracle (torch, SciPy, formulas), property and doctests;
 #   2. node --test: the Node facade against CPython, errors, pool, compat, leaks, types;
 #   3. the same pytest suite inside Pyodide (torch tests skip there);
 #   4. Playwright in headless Chromium: the browser runtime and the demo page, with and
-#      without cross-origin isolation (screenshots in dist/e2e-results).
+#      without cross-origin isolation, and a notebook run in JupyterLite (screenshots in
+#      dist/e2e-results).
 # Arguments go to both pytest runs. Exits non-zero if any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-js.sh --test || exit 1
+scripts/build-lite.sh || exit 1
 scripts/setup-e2e.sh || exit 1
 
 status=0

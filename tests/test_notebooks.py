@@ -1,0 +1,28 @@
+"""The example notebooks run on CPython too: their code cells, in order (magics skipped)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+if not NOTEBOOKS:  # the Pyodide runner mounts tests/ only
+    pytest.skip("notebooks/ is not beside tests/ here", allow_module_level=True)
+
+
+def code_of(path: Path) -> str:
+    cells = json.loads(path.read_text())["cells"]
+    lines = []
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            lines += [line for line in "".join(cell["source"]).splitlines() if not line.startswith("%")]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, capsys):
+    namespace: dict = {}
+    exec(compile(code_of(path), str(path), "exec"), namespace)  # noqa: S102 - our own notebooks
+    assert capsys.readouterr().out.strip()  # every notebook prints its numbers
