@@ -47,3 +47,29 @@ def test_window_and_global_change_the_result(rng):
     base = ra.LocalGlobalAttention(8, window_size=2).compute_batch(q, k, v)
     assert not np.allclose(base, ra.LocalGlobalAttention(8, window_size=6).compute_batch(q, k, v))
     assert not np.allclose(base, ra.LocalGlobalAttention(8, window_size=2, num_global=3).compute_batch(q, k, v))
+
+
+def test_backward_matches_finite_differences(rng):
+    attn = ra.LocalGlobalAttention(4, window_size=2, num_global=1)
+    q, k, v, g = (rng.normal(size=s) for s in [(6, 4), (6, 4), (6, 3), (6, 3)])
+    grads = attn.backward(q, k, v, g)
+
+    def loss(q_, k_, v_):
+        return float(np.sum(g * attn.compute_batch(q_, k_, v_)))
+
+    def numeric(f, x, index, eps=1e-3):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        return (f(plus) - f(minus)) / (2 * eps)
+
+    checks = {
+        "query": (lambda x: loss(x, k, v), q),
+        "keys": (lambda x: loss(q, x, v), k),
+        "values": (lambda x: loss(q, k, x), v),
+    }
+    for name, (f, x) in checks.items():
+        for index in [(0, 0), (2, 1), (5, 2)]:
+            np.testing.assert_allclose(
+                getattr(grads, name)[index], numeric(f, x, index), rtol=2e-2, atol=2e-3, err_msg=f"{name}{index}"
+            )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import boolean, positive_int
-from ..base import Attention
+from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility
@@ -58,7 +58,7 @@ class _OnlineSoftmax:
 
 
 @register("flash")
-class FlashAttention(Attention):
+class FlashAttention(DifferentiableAttention):
     r"""Exactly :class:`ScaledDotProductAttention` (scale ``1/√d``), computed block by block.
 
     For each block of ``block_size`` keys the running row maximum ``μ``, normaliser ``ℓ``
@@ -68,7 +68,8 @@ class FlashAttention(Attention):
               a' = e^{μ-μ'}a + \sum_j e^{s_j-μ'} v_j
 
     Peak extra memory is ``O(max(block_size · m, max_tile))``: the ``(m, n)`` score matrix
-    is never built. For few queries, consecutive blocks are taken together so that each
+    is never built, in ``backward`` either (FlashAttention-2: each block's probabilities are
+    recomputed from the row statistics). For few queries, consecutive blocks are taken together so that each
     step's score tile has up to ``max_tile`` (65,536) entries: the result is the same,
     the Python overhead per key is not.
 
@@ -109,13 +110,36 @@ class FlashAttention(Attention):
             acc += scores @ values[start:stop]
         return np.divide(acc, softmax.total, out=np.zeros_like(acc), where=softmax.total > 0)
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        scores_shape = queries.shape[0], keys.shape[0]
+    def _statistics(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> _OnlineSoftmax:
+        """Row maxima and normalisers of the softmax, in one pass over the blocks."""
         softmax = _OnlineSoftmax(queries.shape[0])
-        for start, stop in self._blocks(*scores_shape):
+        for start, stop in self._blocks(queries.shape[0], keys.shape[0]):
             softmax.absorb(_masked_scores(queries, keys, self._scale, vis, start, stop))
-        out = np.zeros((queries.shape[0], keys.shape[0]), dtype=np.float32)
-        for start, stop in self._blocks(*scores_shape):
+        return softmax
+
+    def _probabilities(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility):  # noqa: ANN202
+        """Yield ``(start, stop, weights of keys start:stop)``, block by block."""
+        softmax = self._statistics(queries, keys, vis)
+        for start, stop in self._blocks(queries.shape[0], keys.shape[0]):
             block = np.exp(_masked_scores(queries, keys, self._scale, vis, start, stop) - softmax.shift)
-            np.divide(block, softmax.total, out=out[:, start:stop], where=softmax.total > 0)
+            yield start, stop, np.divide(block, softmax.total, out=np.zeros_like(block), where=softmax.total > 0)
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        out = np.empty((queries.shape[0], keys.shape[0]), dtype=np.float32)
+        for start, stop, block in self._probabilities(queries, keys, vis):
+            out[:, start:stop] = block
         return out
+
+    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+        # D_i = Σ_j P_ij dP_ij = g_i · out_i; then dS = P ⊙ (dP - D) block by block
+        inner = np.sum(grad_output * self._forward(queries, keys, values, vis), axis=1, keepdims=True)
+        grad_query = np.zeros_like(queries)
+        grad_keys = np.empty_like(keys)
+        grad_values = np.empty((keys.shape[0], values.shape[1]), dtype=np.float32)
+        scale = np.float32(self._scale)
+        for start, stop, block in self._probabilities(queries, keys, vis):
+            grad_values[start:stop] = block.T @ grad_output
+            grad_scores = block * (grad_output @ values[start:stop].T - inner) * scale
+            grad_query += grad_scores @ keys[start:stop]
+            grad_keys[start:stop] = grad_scores.T @ queries
+        return Gradients(query=grad_query, keys=grad_keys, values=grad_values, params={})

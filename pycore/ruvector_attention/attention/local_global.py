@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from .._validation import as_index, non_negative_int, positive_int
-from ..base import Attention
+from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
-from ..kernels.dot import dot_softmax
+from ..kernels.dot import dot_attention_backward, dot_softmax
 from ..kernels.masking import Visibility
 from ..registry import register
 
@@ -26,7 +26,7 @@ class LocalGlobalConfig(AttentionConfig):
 
 
 @register("local_global")
-class LocalGlobalAttention(Attention):
+class LocalGlobalAttention(DifferentiableAttention):
     r"""Longformer attention: scaled dot-product restricted to a window and global tokens.
 
     Query at position ``i`` attends key ``j`` when ``|i - j| <= window_size // 2`` or
@@ -50,11 +50,18 @@ class LocalGlobalAttention(Attention):
         num_global = self.config.num_global
         return (np.abs(rows - keys) <= half) | (keys < num_global) | (rows < num_global)
 
+    def _visible(self, vis: Visibility) -> np.ndarray:
+        """The caller's pattern restricted to the windows and global tokens, ``(m, n)``."""
+        positions = np.array([vis.cols // 2]) if vis.positions is None else vis.positions
+        return vis.restrict(self._pattern(positions, vis.cols)).dense()
+
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        n = keys.shape[0]
-        positions = np.array([n // 2]) if vis.positions is None else vis.positions
-        vis = vis.restrict(self._pattern(positions, n))
-        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), vis.dense())
+        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), self._visible(vis))
+
+    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+        scale = 1.0 / math.sqrt(self.config.dim)
+        grads = dot_attention_backward(queries, keys, values, scale, self._visible(vis), grad_output)
+        return Gradients(*grads, params={})
 
     def _placed(self, vis: Visibility, position: Any) -> Visibility:
         if position is None:

@@ -133,14 +133,7 @@ class MultiHeadAttention(DifferentiableAttention):
         q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
         return self._finish(self._head_weights(q, k, vis)[:, 0, :])
 
-    def _backward(
-        self,
-        queries: np.ndarray,
-        keys: np.ndarray,
-        values: np.ndarray,
-        vis: Visibility,
-        grad_output: np.ndarray,
-    ) -> Gradients:
+    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
         p = self._params
         grad_output = self._silence_blind(grad_output.copy(), vis)
         qh = self._split(self._project(queries, "q"))

@@ -17,9 +17,8 @@ from .._validation import (
 )
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
-from ..kernels.dot import dot_softmax
+from ..kernels.dot import dot_attention_backward, dot_softmax
 from ..kernels.masking import Visibility
-from ..kernels.softmax import softmax_backward
 from ..registry import register
 
 __all__ = ["ScaledDotProductAttention", "ScaledDotConfig"]
@@ -65,20 +64,6 @@ class ScaledDotProductAttention(DifferentiableAttention):
         weights = dot_softmax(queries, keys, self.config.score_scale, vis.dense())
         return self._dropout(weights)
 
-    def _backward(
-        self,
-        queries: np.ndarray,
-        keys: np.ndarray,
-        values: np.ndarray,
-        vis: Visibility,
-        grad_output: np.ndarray,
-    ) -> Gradients:
-        scale = self.config.score_scale
-        weights = dot_softmax(queries, keys, scale, vis.dense())
-        grad_scores = softmax_backward(weights, grad_output @ values.T) * np.float32(scale)
-        return Gradients(
-            query=grad_scores @ keys,
-            keys=grad_scores.T @ queries,
-            values=weights.T @ grad_output,
-            params={},
-        )
+    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+        grads = dot_attention_backward(queries, keys, values, self.config.score_scale, vis.dense(), grad_output)
+        return Gradients(*grads, params={})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .softmax import masked_softmax
+from .softmax import masked_softmax, softmax_backward
 
-__all__ = ["dot_scores", "dot_softmax"]
+__all__ = ["dot_scores", "dot_softmax", "dot_attention_backward"]
 
 
 def dot_scores(queries: np.ndarray, keys: np.ndarray, scale: float) -> np.ndarray:
@@ -19,3 +19,19 @@ def dot_softmax(
 ) -> np.ndarray:
     """``softmax(scale · q kᵀ)`` with a boolean attend-mask broadcast over the scores."""
     return masked_softmax(dot_scores(queries, keys, scale), mask)
+
+
+def dot_attention_backward(
+    queries: np.ndarray,
+    keys: np.ndarray,
+    values: np.ndarray,
+    scale: float,
+    mask: np.ndarray | None,
+    grad_output: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients ``(dQ, dK, dV)`` of ``sum(G ⊙ softmax(scale·QKᵀ) V)``:
+    ``dV = Wᵀ G``, ``dS = W ⊙ (G Vᵀ - rowsum(W ⊙ G Vᵀ))``, ``dQ = scale·dS K``,
+    ``dK = scale·dSᵀ Q``."""
+    weights = dot_softmax(queries, keys, scale, mask)
+    grad_scores = softmax_backward(weights, grad_output @ values.T) * np.float32(scale)
+    return grad_scores @ keys, grad_scores.T @ queries, weights.T @ grad_output
