@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import attention, errors, geometry, sdk, viz
+from . import attention, compression, errors, geometry, sdk, viz
 from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
 from .errors import (
@@ -45,6 +45,7 @@ __all__ = [
     "InvalidConfigError",
     "InvalidInputError",
     "UnknownMechanismError",
+    "compression",
     "create",
     "errors",
     "from_dict",
