@@ -4,7 +4,7 @@
 >>> q = quantize(np.array([0.5, -1.0, 0.25]), bits=8)
 >>> q.values.tolist(), round(float(q.scale) * 127, 6)
 ([64, -127, 32], 1.0)
->>> float(np.abs(dequantize(q) - [0.5, -1.0, 0.25]).max()) <= q.scale / 2
+>>> bool(np.abs(dequantize(q) - [0.5, -1.0, 0.25]).max() <= q.scale / 2)
 True
 """
 
