@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import attention, compression, errors, geometry, sdk, viz
+from . import attention, compression, errors, geometry, sdk, training, viz
 from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
 from .errors import (
@@ -52,6 +52,7 @@ __all__ = [
     "geometry",
     "load",
     "mechanisms",
+    "training",
     "viz",
     *attention.__all__,
     *sdk.__all__,
