@@ -7,6 +7,8 @@ import pytest
 
 import ruvector_attention as ra
 
+from ..torch_oracle import F, needs_torch, torch
+
 
 def _favor_reference(q, k, v, w, d, r):
     """Unstabilised FAVOR+, straight from the paper (fine for small inputs)."""
@@ -93,3 +95,31 @@ def test_seed_and_num_features_change_the_result(rng):
     base = ra.LinearAttention(8).compute(q, k, v)
     assert not np.allclose(base, ra.LinearAttention(8, seed=1).compute(q, k, v))
     assert not np.allclose(base, ra.LinearAttention(8, num_features=16).compute(q, k, v))
+
+
+@needs_torch
+@pytest.mark.parametrize("kernel", ["favor+", "elu"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_backward_matches_autograd(rng, kernel, masked):
+    attn = ra.LinearAttention(8, num_features=16, kernel=kernel, seed=4)
+    q, k, v, g = rng.normal(size=(4, 8)) * 0.5, rng.normal(size=(9, 8)) * 0.5, rng.normal(size=(9, 3)), rng.normal(size=(4, 3))
+    mask = (rng.random((4, 9)) < 0.7) | np.eye(4, 9, dtype=bool) if masked else None
+    tq, tk, tv = (torch.tensor(x, requires_grad=True) for x in (q, k, v))
+
+    def phi(x):
+        if kernel == "elu":
+            return F.elu(x) + 1
+        x = x / 8**0.25
+        w = torch.tensor(attn._projection)
+        return torch.exp(x @ w.T - (x * x).sum(1, keepdim=True) / 2) / 4
+
+    a = phi(tq) @ phi(tk).T
+    if masked:
+        a = a * torch.tensor(mask)
+    out = (a / a.sum(1, keepdim=True)) @ tv
+    (out * torch.tensor(g)).sum().backward()
+    grads = attn.backward(q, k, v, g, mask=mask)
+    np.testing.assert_allclose(attn.compute_batch(q, k, v, mask=mask), out.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grads.query, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grads.keys, tk.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)

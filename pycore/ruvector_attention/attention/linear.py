@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import non_negative_int, one_of, positive_int
-from ..base import Attention
+from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..kernels.masking import Visibility
 from ..kernels.softmax import normalize_rows
@@ -42,7 +42,7 @@ def orthogonal_gaussian(rows: int, cols: int, rng: np.random.Generator) -> np.nd
 
 
 @register("linear")
-class LinearAttention(Attention):
+class LinearAttention(DifferentiableAttention):
     r"""Linear-time attention with a random-feature estimate of the softmax kernel.
 
     FAVOR+: with ``x' = x / d^{1/4}`` and orthogonal Gaussian rows ``w_i``,
@@ -74,12 +74,45 @@ class LinearAttention(Attention):
         shift = exponent.max(axis=1, keepdims=True) if per_row_shift else exponent.max()
         return np.exp(exponent - shift) / math.sqrt(self.config.num_features)
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        kernel = self._features(queries, per_row_shift=True) @ self._features(keys, per_row_shift=False).T
+    def _features_backward(self, x: np.ndarray, phi: np.ndarray, grad_phi: np.ndarray) -> np.ndarray:
+        """``d loss / d x`` from ``d loss / d φ(x)``. The max-shifts scale whole rows (queries)
+        or everything (keys), which the row normalisation cancels, so they carry no gradient."""
+        x = x.astype(np.float64)
+        if self.config.kernel == "elu":
+            return grad_phi * np.where(x > 0, 1.0, phi)
+        root = self.config.dim**0.25
+        weighted = grad_phi * phi  # dφ_i/dx = φ_i (w_i - x') / d^(1/4)
+        return (weighted @ self._projection - weighted.sum(axis=1, keepdims=True) * (x / root)) / root
+
+    def _kernel(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility):  # noqa: ANN202
+        phi_q = self._features(queries, per_row_shift=True)
+        phi_k = self._features(keys, per_row_shift=False)
+        kernel = phi_q @ phi_k.T
         pattern = vis.dense()
         if pattern is not None:
             kernel *= pattern
-        return normalize_rows(kernel)
+        return phi_q, phi_k, kernel
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return normalize_rows(self._kernel(queries, keys, vis)[2])
+
+    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+        phi_q, phi_k, kernel = self._kernel(queries, keys, vis)
+        total = kernel.sum(axis=1, keepdims=True)
+        weights = np.divide(kernel, total, out=np.zeros_like(kernel), where=total > 0)
+        grad_output = grad_output.astype(np.float64)
+        grad_weights = grad_output @ values.T
+        inner = np.sum(grad_weights * weights, axis=1, keepdims=True)
+        grad_kernel = np.divide(grad_weights - inner, total, out=np.zeros_like(kernel), where=total > 0)
+        pattern = vis.dense()
+        if pattern is not None:
+            grad_kernel *= pattern
+        return Gradients(
+            query=self._features_backward(queries, phi_q, grad_kernel @ phi_k),
+            keys=self._features_backward(keys, phi_k, grad_kernel.T @ phi_q),
+            values=weights.T @ grad_output,
+            params={},
+        )
 
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
