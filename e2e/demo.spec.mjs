@@ -1,6 +1,12 @@
 // The demo page: boots with progress, renders the visualizer (checked from the canvas
 // pixels), exports a PNG, and shows typed errors for bad input.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MECHANISMS = JSON.parse(execFileSync(`${ROOT}.venv/bin/python`, ['-c',
+  'import json, ruvector_attention as ra; print(json.dumps(ra.mechanisms()))']));
 
 async function ready(page) {
   await page.goto('/');
@@ -30,7 +36,7 @@ const argmax = (xs) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
 test('boots, renders a heatmap whose brightest cell is the largest weight', async ({ page }, testInfo) => {
   await ready(page);
   await expect(page.locator('#status-text')).toContainText('ready');
-  await expect(page.locator('#mechanism option')).toHaveCount(8);
+  await expect(page.locator('#mechanism option')).toHaveCount(MECHANISMS.length);
   for (const head of ['mean', '1']) {
     await page.selectOption('.ra-head', head);
     const { pixels, weights, rows, cols } = await cells(page);

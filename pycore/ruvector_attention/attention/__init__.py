@@ -1,5 +1,6 @@
 """Every attention mechanism, one per module; importing this package registers them all."""
 
+from .edge_featured import EdgeFeaturedAttention
 from .flash import FlashAttention
 from .hyperbolic import HyperbolicAttention
 from .linear import LinearAttention
@@ -10,6 +11,7 @@ from .multi_head import MultiHeadAttention
 from .scaled_dot import ScaledDotProductAttention
 
 __all__ = [
+    "EdgeFeaturedAttention",
     "FlashAttention",
     "HyperbolicAttention",
     "LinearAttention",

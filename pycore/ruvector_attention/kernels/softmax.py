@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["masked_softmax", "normalize_rows", "entropy", "softmax_backward"]
+__all__ = ["masked_softmax", "normalize_rows", "entropy", "segment_softmax", "softmax_backward"]
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -46,3 +46,14 @@ def softmax_backward(weights: np.ndarray, grad_weights: np.ndarray) -> np.ndarra
     ``w ⊙ (g - Σ_j g_j w_j)`` (masked entries, where ``w = 0``, get 0)."""
     inner = np.sum(grad_weights * weights, axis=-1, keepdims=True)
     return weights * (grad_weights - inner)
+
+
+def segment_softmax(scores: np.ndarray, segments: np.ndarray, count: int) -> np.ndarray:
+    """Softmax of ``scores (E, ...)`` within each segment (e.g. a node's incoming edges):
+    ``segments (E,)`` holds each entry's segment in ``[0, count)``; max-shifted per segment."""
+    shift = np.full((count, *scores.shape[1:]), -np.inf)
+    np.maximum.at(shift, segments, scores)
+    e = np.exp(scores - shift[segments])
+    total = np.zeros((count, *scores.shape[1:]))
+    np.add.at(total, segments, e)
+    return e / total[segments]

@@ -1,0 +1,244 @@
+"""Graph attention with edge features (GAT, Veličković et al.; edge terms as in PyG's GATConv)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _validation as check
+from .._validation import boolean, non_negative_float, non_negative_int, positive_int
+from ..base import DifferentiableAttention, Gradients
+from ..config import AttentionConfig, divisor_at_most, spec
+from ..errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
+from ..kernels.masking import Visibility
+from ..kernels.softmax import masked_softmax, segment_softmax, softmax_backward
+from ..registry import register
+
+__all__ = ["EdgeFeaturedAttention", "EdgeFeaturedConfig"]
+
+
+@dataclass(frozen=True)
+class EdgeFeaturedConfig(AttentionConfig):
+    dim: int = spec(positive_int)
+    edge_dim: int = spec(non_negative_int)
+    negative_slope: float = spec(non_negative_float, 0.2)
+    num_heads: int = spec(positive_int, 1)
+    concat: bool = spec(boolean, True)
+    seed: int = spec(non_negative_int, 0)
+
+    @classmethod
+    def example(cls, dim: int) -> dict[str, Any]:
+        return {"dim": dim, "edge_dim": 3, "num_heads": divisor_at_most(dim, 2)}
+
+    def validate(self) -> None:
+        if self.concat and self.dim % self.num_heads:
+            raise InvalidConfigError(f"dim ({self.dim}) must be divisible by num_heads ({self.num_heads}) with concat")
+
+    @property
+    def head_dim(self) -> int:
+        return self.dim // self.num_heads if self.concat else self.dim
+
+
+def _leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(x > 0, x, slope * x)
+
+
+@register("edge_featured")
+class EdgeFeaturedAttention(DifferentiableAttention):
+    r"""GAT with edge features. With ``x' = x W`` (per head ``h``):
+
+    .. math:: s_{ij} = \operatorname{LeakyReLU}\big(a_{dst}\cdot x'_i + a_{src}\cdot x'_j
+              + a_{edge}\cdot (e_{ij} W_e)\big),\quad
+              \text{out}_i = \Vert_h \textstyle\sum_j \operatorname{softmax}_j(s_{ij})\, v'_j + b
+
+    In ``compute`` the query is node ``i``, the keys are its neighbours ``j`` and the values
+    are projected like keys (``v' = v W``); ``edge_features`` are ``(n, edge_dim)`` (or
+    ``(m, n, edge_dim)`` in ``compute_batch``), zero when omitted. ``forward_graph`` runs
+    on a whole graph, with a softmax over each node's incoming edges, and equals PyG's
+    ``GATConv(heads=1, add_self_loops=False, edge_dim=...)`` given the same weights. Heads
+    are concatenated (``concat=True``, ``dim // num_heads`` each) or averaged.
+    """
+
+    Config = EdgeFeaturedConfig
+    config: EdgeFeaturedConfig
+    complexity = "O(E) per graph, O(n^2) dense"
+    values_match_dim = True
+
+    def _setup(self) -> None:
+        cfg = self.config
+        width = cfg.num_heads * cfg.head_dim
+        bound = math.sqrt(6.0 / (cfg.dim + width))  # glorot, as PyG
+        self._params["w"] = self._rng.uniform(-bound, bound, (cfg.dim, width)).astype(np.float32)
+        att_bound = math.sqrt(6.0 / (1 + cfg.head_dim))
+        for name in ("att_src", "att_dst", "att_edge"):
+            self._params[name] = self._rng.uniform(-att_bound, att_bound, (cfg.num_heads, cfg.head_dim)).astype(np.float32)
+        if cfg.edge_dim:
+            edge_bound = math.sqrt(6.0 / (cfg.edge_dim + width))
+            self._params["w_edge"] = self._rng.uniform(-edge_bound, edge_bound, (cfg.edge_dim, width)).astype(np.float32)
+        self._params["bias"] = np.zeros(cfg.dim, dtype=np.float32)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _heads(self, x: np.ndarray, weight: str = "w") -> np.ndarray:
+        """``x W`` split into heads: ``(..., H, head_dim)``."""
+        out = x @ self._params[weight]
+        return out.reshape(*x.shape[:-1], self.config.num_heads, self.config.head_dim)
+
+    def _combine(self, heads: np.ndarray) -> np.ndarray:
+        """``(..., H, head_dim)`` -> ``(..., dim)`` by concatenation or mean, plus bias."""
+        merged = heads.reshape(*heads.shape[:-2], -1) if self.config.concat else heads.mean(axis=-2)
+        return merged + self._params["bias"]
+
+    def _edge_scores(self, edges: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+        """``a_edge · (e W_e)`` per head, broadcast to ``shape + (H,)``."""
+        if edges is None or not self.config.edge_dim:
+            return np.zeros((*shape, self.config.num_heads), dtype=np.float32)
+        return np.einsum("...hc,hc->...h", self._heads(edges, "w_edge"), self._params["att_edge"])
+
+    def _edges(self, edge_features: Any, m: int, n: int, single: bool) -> np.ndarray | None:
+        if edge_features is None or not self.config.edge_dim:
+            return None
+        e = check.as_array(edge_features, "edge_features")
+        expected = (n, self.config.edge_dim) if single else (m, n, self.config.edge_dim)
+        if e.shape == (n, self.config.edge_dim):
+            return np.broadcast_to(e, (m, n, self.config.edge_dim))
+        if e.shape != expected:
+            raise DimensionMismatchError(
+                f"edge_features must have shape {expected}, got {e.shape}", expected=list(expected), actual=list(e.shape)
+            )
+        return e
+
+    # ------------------------------------------------------------------ dense (query/keys) path
+
+    def _scores(self, queries: np.ndarray, keys: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+        """Pre-activation scores ``(H, m, n)``."""
+        p = self._params
+        dst = np.einsum("mhc,hc->hm", self._heads(queries), p["att_dst"])
+        src = np.einsum("nhc,hc->hn", self._heads(keys), p["att_src"])
+        edge = np.moveaxis(self._edge_scores(edges, (queries.shape[0], keys.shape[0])), -1, 0)
+        return dst[:, :, None] + src[:, None, :] + edge
+
+    def _attention(self, queries, keys, vis, edges):  # noqa: ANN001, ANN202
+        raw = self._scores(queries, keys, edges)
+        return raw, masked_softmax(_leaky_relu(raw, self.config.negative_slope), vis.dense())
+
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return self._attention(queries, keys, vis, getattr(self, "_pending_edges", None))[1]
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return self._head_weights(queries, keys, vis).mean(axis=0)
+
+    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
+        weights = self._head_weights(queries, keys, vis)  # (H, m, n)
+        heads = np.einsum("hmn,nhc->mhc", weights, self._heads(values))
+        out = self._combine(heads)
+        blind = vis.blind_rows()
+        if blind is not None:
+            out[blind] = 0.0
+        return out
+
+    def _with_edges(self, edge_features: Any, run: Any, m: int, n: int, single: bool) -> np.ndarray:
+        self._pending_edges = self._edges(edge_features, m, n, single)
+        try:
+            return run()
+        finally:
+            self._pending_edges = None
+
+    def compute(self, query: Any, keys: Any, values: Any, mask: Any = None, *, edge_features: Any = None) -> np.ndarray:
+        """One node attending over its neighbours, with ``edge_features (n, edge_dim)``."""
+        q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
+        assert v is not None
+        run = lambda: self._finish(self._forward(q, k, v, vis)[0])  # noqa: E731
+        return self._with_edges(edge_features, run, 1, k.shape[0], single=True)
+
+    def compute_batch(
+        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None,
+        edge_features: Any = None,
+    ) -> np.ndarray:
+        """Queries ``(m, d)``; ``edge_features`` ``(n, edge_dim)`` or ``(m, n, edge_dim)``."""
+        q, k, v, vis = self._prepare(queries, keys, values, mask, single=False, causal=causal)
+        assert v is not None
+        run = lambda: self._finish(self._forward(q, k, v, vis))  # noqa: E731
+        return self._with_edges(edge_features, run, q.shape[0], k.shape[0], single=False)
+
+    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+        cfg, p = self.config, self._params
+        edges = getattr(self, "_pending_edges", None)
+        raw, weights = self._attention(queries, keys, vis, edges)  # (H, m, n)
+        blind = vis.blind_rows()
+        g = grad_output.copy()
+        if blind is not None:
+            g[blind] = 0.0
+        xv = self._heads(values)  # (n, H, c)
+        # combine: concat splits the gradient by head, mean shares it equally
+        g_heads = g.reshape(g.shape[0], cfg.num_heads, cfg.head_dim) if cfg.concat else np.repeat(
+            g[:, None, :] / cfg.num_heads, cfg.num_heads, axis=1)
+        grad_xv = np.einsum("hmn,mhc->nhc", weights, g_heads)
+        grad_weights = np.einsum("mhc,nhc->hmn", g_heads, xv)
+        grad_act = softmax_backward(weights, grad_weights)
+        grad_raw = grad_act * np.where(raw > 0, 1.0, cfg.negative_slope)
+        xq, xk = self._heads(queries), self._heads(keys)
+        grad_xq = np.einsum("hmn,hc->mhc", grad_raw, p["att_dst"])
+        grad_xk = np.einsum("hmn,hc->nhc", grad_raw, p["att_src"])
+        flat = lambda a: a.reshape(a.shape[0], -1)  # noqa: E731
+        params = {
+            "w": queries.T @ flat(grad_xq) + keys.T @ flat(grad_xk) + values.T @ flat(grad_xv),
+            "att_dst": np.einsum("hmn,mhc->hc", grad_raw, xq),
+            "att_src": np.einsum("hmn,nhc->hc", grad_raw, xk),
+            "bias": g.sum(axis=0),
+        }
+        if cfg.edge_dim:
+            if edges is None:
+                params["att_edge"] = np.zeros_like(p["att_edge"])
+                params["w_edge"] = np.zeros_like(p["w_edge"])
+            else:
+                xe = self._heads(edges, "w_edge")  # (m, n, H, c)
+                params["att_edge"] = np.einsum("hmn,mnhc->hc", grad_raw, xe)
+                grad_xe = np.einsum("hmn,hc->mnhc", grad_raw, p["att_edge"]).reshape(*edges.shape[:2], -1)
+                params["w_edge"] = np.einsum("mne,mnw->ew", edges, grad_xe)
+        else:
+            params["att_edge"] = np.zeros_like(p["att_edge"])
+        w = p["w"]
+        return Gradients(
+            query=flat(grad_xq) @ w.T, keys=flat(grad_xk) @ w.T, values=flat(grad_xv) @ w.T, params=params
+        )
+
+    def backward(self, queries: Any, keys: Any, values: Any, grad_output: Any, mask: Any = None, *,
+                 causal: bool | None = None, edge_features: Any = None) -> Gradients:
+        """As :meth:`DifferentiableAttention.backward`, with the same ``edge_features``."""
+        m = check.as_array(queries, "query")
+        single = m.ndim == 1
+        rows = 1 if single else m.shape[0]
+        n = check.as_array(keys, "keys").shape[0]
+        run = lambda: super(EdgeFeaturedAttention, self).backward(queries, keys, values, grad_output, mask, causal=causal)  # noqa: E731
+        return self._with_edges(edge_features, run, rows, n, single)
+
+    # ------------------------------------------------------------------ graph path
+
+    def forward_graph(self, x: Any, edge_index: Any, edge_attr: Any = None) -> np.ndarray:
+        """Node features ``x (N, d)``, edges ``edge_index (2, E)`` (source row, target row),
+        ``edge_attr (E, edge_dim)``; each node attends over its incoming edges. ``(N, d)``."""
+        nodes = check.as_matrix(x, "x", cols=self.dim)
+        index = np.asarray(edge_index)
+        if index.ndim != 2 or index.shape[0] != 2 or index.dtype.kind not in "iu":
+            raise InvalidInputError(f"edge_index must be an integer array of shape (2, E), got {index.shape} {index.dtype}")
+        if index.size and (index.min() < 0 or index.max() >= len(nodes)):
+            raise InvalidInputError(f"edge_index must hold node indices in [0, {len(nodes)})")
+        src, dst = index[0].astype(np.int64), index[1].astype(np.int64)
+        edges = None
+        if edge_attr is not None and self.config.edge_dim:
+            edges = check.as_matrix(edge_attr, "edge_attr", cols=self.config.edge_dim)
+            if len(edges) != len(src):
+                raise DimensionMismatchError("edge_attr needs one row per edge", expected=len(src), actual=len(edges))
+        xw = self._heads(nodes)  # (N, H, c)
+        p = self._params
+        alpha_src = np.einsum("nhc,hc->nh", xw, p["att_src"])
+        alpha_dst = np.einsum("nhc,hc->nh", xw, p["att_dst"])
+        raw = alpha_src[src] + alpha_dst[dst] + self._edge_scores(edges, (len(src),))
+        alpha = segment_softmax(_leaky_relu(raw, self.config.negative_slope), dst, len(nodes))  # (E, H)
+        heads = np.zeros_like(xw)
+        np.add.at(heads, dst, alpha[:, :, None] * xw[src])
+        return self._finish(self._combine(heads))
