@@ -14,7 +14,9 @@ saving) lives here, once.
 from __future__ import annotations
 
 import abc
+import contextlib
 import inspect
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -68,6 +70,7 @@ class Attention(abc.ABC):
         self.training = False
         self._params: dict[str, np.ndarray] = {}
         self._rng = np.random.default_rng(getattr(self.config, "seed", 0))
+        self._extras: dict[str, Any] = {}
         self._setup()
 
     @classmethod
@@ -104,42 +107,68 @@ class Attention(abc.ABC):
         """Disable training behaviour; the default state. Returns ``self``."""
         return self.train(False)
 
+    @contextlib.contextmanager
+    def _call_extras(self, **extras: Any) -> Iterator[None]:
+        """Per-call inputs beyond queries, keys and values (edge features, graph distances),
+        seen by the kernels as ``self._extras`` for the duration of one public call."""
+        previous, self._extras = self._extras, extras
+        try:
+            yield
+        finally:
+            self._extras = previous
+
     def _dropout(self, weights: np.ndarray) -> np.ndarray:
         p = getattr(self.config, "dropout", 0.0)
         return dropout(weights, p, self._rng) if self.training else weights
 
     # ------------------------------------------------------------------ public API
 
-    def compute(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
-        """Attend one query ``(d,)`` over ``keys (n, d)``; returns ``(dv,)`` float32."""
+    def compute(self, query: Any, keys: Any, values: Any, mask: Any = None, **extras: Any) -> np.ndarray:
+        """Attend one query ``(d,)`` over ``keys (n, d)``; returns ``(dv,)`` float32.
+
+        ``extras`` are the per-call inputs some mechanisms take (``position``,
+        ``edge_features``, ``distances``; see each class); others reject them.
+        """
         q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
-        return self._finish(self._forward(q, k, v, vis)[0])
+        with self._call_extras(**self._extra_inputs(extras, vis)):
+            return self._finish(self._forward(q, k, v, vis)[0])
 
     def compute_batch(
-        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None
+        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
     ) -> np.ndarray:
         """Attend queries ``(m, d)``; returns ``(m, dv)``. ``causal`` overrides the config."""
         q, k, v, vis = self._prepare(queries, keys, values, mask, single=False, causal=causal)
-        return self._finish(self._forward(q, k, v, vis))
+        with self._call_extras(**self._extra_inputs(extras, vis)):
+            return self._finish(self._forward(q, k, v, vis))
 
-    def weights(self, query: Any, keys: Any, mask: Any = None) -> np.ndarray:
+    def weights(self, query: Any, keys: Any, mask: Any = None, **extras: Any) -> np.ndarray:
         """The ``(n,)`` attention weights of one query (non-negative, summing to 1)."""
         q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
-        return self._finish(self._weights(q, k, vis)[0])
+        with self._call_extras(**self._extra_inputs(extras, vis)):
+            return self._finish(self._weights(q, k, vis)[0])
 
     def weights_batch(
-        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None
+        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
     ) -> np.ndarray:
         """The ``(m, n)`` attention weights of a batch of queries; rows sum to 1."""
         q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
-        return self._finish(self._weights(q, k, vis))
+        with self._call_extras(**self._extra_inputs(extras, vis)):
+            return self._finish(self._weights(q, k, vis))
 
     def head_weights_batch(
-        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None
+        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
     ) -> np.ndarray:
         """Weights per head, ``(num_heads, m, n)`` (one head for single-head mechanisms)."""
         q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
-        return self._finish(self._head_weights(q, k, vis))
+        with self._call_extras(**self._extra_inputs(extras, vis)):
+            return self._finish(self._head_weights(q, k, vis))
+
+    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
+        """Validate per-call inputs (``vis`` tells ``rows``, ``cols`` and whether it is a single
+        query: ``positions is None``); mechanisms that take some override this."""
+        if extras:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {sorted(extras)}")
+        return {}
 
     # ------------------------------------------------------------------ kernels
 
@@ -243,6 +272,7 @@ class DifferentiableAttention(Attention):
         mask: Any = None,
         *,
         causal: bool | None = None,
+        **extras: Any,
     ) -> Gradients:
         """Gradients of ``sum(grad_output * output)`` w.r.t. inputs and parameters.
 
@@ -263,7 +293,8 @@ class DifferentiableAttention(Attention):
                     expected=q.shape[0],
                     actual=g.shape[0],
                 )
-        grads = self._backward(q, k, v, vis, g)
+        with self._call_extras(**self._extra_inputs(extras, vis)):
+            grads = self._backward(q, k, v, vis, g)
         return Gradients(
             query=self._finish(grads.query[0] if single else grads.query),
             keys=self._finish(grads.keys),

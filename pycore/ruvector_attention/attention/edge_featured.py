@@ -126,7 +126,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         return raw, masked_softmax(_leaky_relu(raw, self.config.negative_slope), vis.dense())
 
     def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._attention(queries, keys, vis, getattr(self, "_pending_edges", None))[1]
+        return self._attention(queries, keys, vis, self._extras.get("edges"))[1]
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
         return self._head_weights(queries, keys, vis).mean(axis=0)
@@ -140,33 +140,14 @@ class EdgeFeaturedAttention(DifferentiableAttention):
             out[blind] = 0.0
         return out
 
-    def _with_edges(self, edge_features: Any, run: Any, m: int, n: int, single: bool) -> np.ndarray:
-        self._pending_edges = self._edges(edge_features, m, n, single)
-        try:
-            return run()
-        finally:
-            self._pending_edges = None
-
-    def compute(self, query: Any, keys: Any, values: Any, mask: Any = None, *, edge_features: Any = None) -> np.ndarray:
-        """One node attending over its neighbours, with ``edge_features (n, edge_dim)``."""
-        q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
-        assert v is not None
-        run = lambda: self._finish(self._forward(q, k, v, vis)[0])  # noqa: E731
-        return self._with_edges(edge_features, run, 1, k.shape[0], single=True)
-
-    def compute_batch(
-        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None,
-        edge_features: Any = None,
-    ) -> np.ndarray:
-        """Queries ``(m, d)``; ``edge_features`` ``(n, edge_dim)`` or ``(m, n, edge_dim)``."""
-        q, k, v, vis = self._prepare(queries, keys, values, mask, single=False, causal=causal)
-        assert v is not None
-        run = lambda: self._finish(self._forward(q, k, v, vis))  # noqa: E731
-        return self._with_edges(edge_features, run, q.shape[0], k.shape[0], single=False)
+    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
+        edge_features = extras.pop("edge_features", None)
+        super()._extra_inputs(extras, vis)
+        return {"edges": self._edges(edge_features, vis.rows, vis.cols, single=vis.positions is None)}
 
     def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
         cfg, p = self.config, self._params
-        edges = getattr(self, "_pending_edges", None)
+        edges = self._extras["edges"]
         raw, weights = self._attention(queries, keys, vis, edges)  # (H, m, n)
         blind = vis.blind_rows()
         g = grad_output.copy()
@@ -205,16 +186,6 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         return Gradients(
             query=flat(grad_xq) @ w.T, keys=flat(grad_xk) @ w.T, values=flat(grad_xv) @ w.T, params=params
         )
-
-    def backward(self, queries: Any, keys: Any, values: Any, grad_output: Any, mask: Any = None, *,
-                 causal: bool | None = None, edge_features: Any = None) -> Gradients:
-        """As :meth:`DifferentiableAttention.backward`, with the same ``edge_features``."""
-        m = check.as_array(queries, "query")
-        single = m.ndim == 1
-        rows = 1 if single else m.shape[0]
-        n = check.as_array(keys, "keys").shape[0]
-        run = lambda: super(EdgeFeaturedAttention, self).backward(queries, keys, values, grad_output, mask, causal=causal)  # noqa: E731
-        return self._with_edges(edge_features, run, rows, n, single)
 
     # ------------------------------------------------------------------ graph path
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,9 +50,20 @@ class LocalGlobalAttention(DifferentiableAttention):
         num_global = self.config.num_global
         return (np.abs(rows - keys) <= half) | (keys < num_global) | (rows < num_global)
 
+    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
+        position = extras.pop("position", None)
+        super()._extra_inputs(extras, vis)
+        if position is None:
+            return {}
+        if vis.positions is not None:
+            raise TypeError("position applies to a single query; a batch's queries sit at 0..m-1")
+        return {"position": as_index(position, "position", upper=vis.cols)}
+
     def _visible(self, vis: Visibility) -> np.ndarray:
         """The caller's pattern restricted to the windows and global tokens, ``(m, n)``."""
-        positions = np.array([vis.cols // 2]) if vis.positions is None else vis.positions
+        positions = vis.positions
+        if positions is None:
+            positions = np.array([self._extras.get("position", vis.cols // 2)])
         return vis.restrict(self._pattern(positions, vis.cols)).dense()
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
@@ -62,21 +73,3 @@ class LocalGlobalAttention(DifferentiableAttention):
         scale = 1.0 / math.sqrt(self.config.dim)
         grads = dot_attention_backward(queries, keys, values, scale, self._visible(vis), grad_output)
         return Gradients(*grads, params={})
-
-    def _placed(self, vis: Visibility, position: Any) -> Visibility:
-        if position is None:
-            return vis
-        return replace(vis, positions=np.array([as_index(position, "position", upper=vis.cols)]))
-
-    def compute(
-        self, query: Any, keys: Any, values: Any, mask: Any = None, *, position: int | None = None
-    ) -> np.ndarray:
-        """Attend one query placed at ``position`` (default ``n // 2``); returns ``(dv,)``."""
-        q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
-        assert v is not None
-        return self._finish(self._forward(q, k, v, self._placed(vis, position))[0])
-
-    def weights(self, query: Any, keys: Any, mask: Any = None, *, position: int | None = None) -> np.ndarray:
-        """The ``(n,)`` weights of one query placed at ``position`` (default ``n // 2``)."""
-        q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
-        return self._finish(self._weights(q, k, self._placed(vis, position))[0])
