@@ -178,7 +178,8 @@ def call(
     """Run ``method`` of mechanism ``handle``.
 
     ``options_json`` may hold ``query_rows`` (batch methods; default ``len/dim``),
-    ``values_rows`` (default: one row per key),
+    ``values_rows`` (default: one row per key), ``extras`` (the mechanism's per-call
+    inputs, e.g. ``{"distances": [...]}`` for rope),
     ``mask_rows`` (0 or absent for a mask shared by every query), ``causal``,
     ``position`` (single-query methods) and, for one slice of a batch split across
     workers, ``row_offset`` and ``total_rows``.
@@ -187,6 +188,7 @@ def call(
     if attn is None:
         raise InvalidInputError(f"no mechanism with handle {handle} (disposed?)")
     options = json.loads(options_json)
+    extras = dict(options.get("extras") or {})
     keys_m = _matrix(keys, None, attn.dim, "keys")
     values_m = None
     if values is not None:
@@ -194,12 +196,13 @@ def call(
     if method in _SINGLE_METHODS:
         q = _flat(query, np.float32, "query")
         m = None if mask is None else _mask(mask, None)
-        extra = {} if options.get("position") is None else {"position": options["position"]}
+        if options.get("position") is not None:
+            extras["position"] = options["position"]
         if method == "compute":
             if values_m is None:
                 raise InvalidInputError("compute needs values")
-            return attn.compute(q, keys_m, values_m, m, **extra)
-        return attn.weights(q, keys_m, m, **extra)
+            return attn.compute(q, keys_m, values_m, m, **extras)
+        return attn.weights(q, keys_m, m, **extras)
     if method not in _BATCH_METHODS:
         raise InvalidInputError(f"unknown method {method!r}")
     queries = _matrix(query, options.get("query_rows"), attn.dim, "queries")
@@ -212,8 +215,9 @@ def call(
     if options.get("row_offset") is not None:
         total = check.positive_int("total_rows", options["total_rows"])
         vis = vis.rows_of(check.non_negative_int("row_offset", options["row_offset"]), total)
-    if method == "compute_batch":
-        return attn._finish(attn._forward(q, k, v, vis))
-    if method == "weights_batch":
-        return attn._finish(attn._weights(q, k, vis))
-    return attn._finish(attn._head_weights(q, k, vis))
+    with attn._call_extras(**attn._extra_inputs(extras, vis)):
+        if method == "compute_batch":
+            return attn._finish(attn._forward(q, k, v, vis))
+        if method == "weights_batch":
+            return attn._finish(attn._weights(q, k, vis))
+        return attn._finish(attn._head_weights(q, k, vis))

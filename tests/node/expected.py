@@ -36,6 +36,29 @@ def case(name: str, rng: np.random.Generator) -> dict:
     }
 
 
+def extras_cases(rng: np.random.Generator) -> list[dict]:
+    """Mechanisms with per-call inputs, given as ``extras``."""
+    out = []
+    for name, extras in [
+        ("rope", {"distances": rng.integers(0, 5, size=(QUERIES, KEYS)).astype(float)}),
+        ("edge_featured", {"edge_features": rng.standard_normal((KEYS, 3))}),
+    ]:
+        attn = resolve(name).for_dim(DIM)
+        q = rng.standard_normal((QUERIES, attn.dim)).astype(np.float32)
+        k = rng.standard_normal((KEYS, attn.dim)).astype(np.float32)
+        v = rng.standard_normal((KEYS, attn.dim)).astype(np.float32)
+        out.append({
+            "name": name, "config": attn.config.to_dict(), "queries": q.tolist(), "keys": k.tolist(),
+            "values": v.tolist(), "extras": {key: value.tolist() for key, value in extras.items()},
+            "computeBatch": attn.compute_batch(q, k, v, **extras).ravel().tolist(),
+        })
+    return out
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(2024)
-    print(json.dumps({"mechanisms": ra.mechanisms(), "cases": [case(n, rng) for n in ra.mechanisms()]}))
+    print(json.dumps({
+        "mechanisms": ra.mechanisms(),
+        "cases": [case(n, rng) for n in ra.mechanisms()],
+        "extrasCases": extras_cases(rng),
+    }))

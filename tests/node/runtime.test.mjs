@@ -40,6 +40,17 @@ describe('every registered mechanism equals CPython (1e-5)', () => {
   }
 });
 
+describe('per-call extras reach the mechanism (rope distances, edge features)', () => {
+  for (const c of expected.extrasCases) {
+    it(c.name, async () => {
+      const attn = await two.create(c.name, toCamel(c.config));
+      const extras = Object.fromEntries(Object.entries(c.extras).map(([k, v]) => [k.replace(/_(.)/g, (_, x) => x.toUpperCase()), v]));
+      assertClose(await attn.computeBatch(rowsOf(c.queries), rowsOf(c.keys), rowsOf(c.values), { extras }), c.computeBatch, 1e-5, c.name);
+      await assert.rejects(attn.compute(c.queries[0], rowsOf(c.keys), rowsOf(c.values), { extras: { nope: 1 } }), /nope/);
+    });
+  }
+});
+
 function toCamel(config) {
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/_(.)/g, (_, c) => c.toUpperCase()), v]));
 }

@@ -70,6 +70,13 @@ class WorkerSlot {
   }
 }
 
+/** Per-call mechanism inputs as JSON-friendly values (typed arrays become arrays). */
+function plain(extras) {
+  if (extras == null) return null;
+  const convert = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(convert) : v);
+  return Object.fromEntries(Object.entries(extras).map(([k, v]) => [k, convert(v)]));
+}
+
 /** Split `count` rows into at most `parts` contiguous, nearly equal [start, stop) ranges. */
 function splitRows(count, parts) {
   const ranges = [];
@@ -110,14 +117,14 @@ export class AttentionHandle {
     this.info = info;
   }
 
-  async #single(method, query, keys, values, { mask, position } = {}) {
+  async #single(method, query, keys, values, { mask, position, extras } = {}) {
     const q = flatten(query, 'query');
     const k = flatten(keys, 'keys');
     const v = values === null ? null : flatten(values, 'values');
     const m = flattenMask(mask);
     const args = {
       query: q.data, keys: k.data, values: v?.data ?? null, mask: m.data,
-      options: { position: position ?? null, ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) },
+      options: { position: position ?? null, extras: plain(extras), ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) },
     };
     const transfer = [q, k, v ?? {}, m].flatMap(transferable);
     return this.#runtime._request({ op: 'call', handle: this.#handle, method, args }, transfer);
@@ -300,7 +307,7 @@ export class Runtime {
     await this.#everyWorker({ op: 'dispose', handle });
   }
 
-  async _batch(attn, method, queries, keys, values, { mask, causal, rows, split = true } = {}) {
+  async _batch(attn, method, queries, keys, values, { mask, causal, rows, extras, split = true } = {}) {
     const q = flatten(queries, 'queries', rows);
     const k = flatten(keys, 'keys');
     const v = values === null ? null : flatten(values, 'values');
@@ -310,9 +317,10 @@ export class Runtime {
     const keyRows = k.rows ?? k.data.length / dim;
     if (m.data && !m.rows && queryRows > 1 && m.data.length === queryRows * keyRows) m.rows = queryRows;
     const common = { keys: k.data, values: v?.data ?? null };
-    const options = { causal: causal ?? null, ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) };
+    const options = { causal: causal ?? null, extras: plain(extras), ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) };
     const slots = await this.#ready();
-    const divisible = split && attn.info.splittable && Number.isInteger(queryRows) && typeof q.data !== 'number';
+    // extras may hold per-query rows (rope's distances), so a call with extras is not split
+    const divisible = split && !extras && attn.info.splittable && Number.isInteger(queryRows) && typeof q.data !== 'number';
     const parts = divisible ? Math.min(slots.length, queryRows) : 1;
     if (parts <= 1) {
       const args = { ...common, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };

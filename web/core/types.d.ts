@@ -10,6 +10,7 @@ export type MechanismName =
   | 'mixed_curvature'
   | 'moe'
   | 'multi_head'
+  | 'rope'
   | 'scaled_dot';
 
 /** A matrix already copied into every worker by `Runtime.upload` (validated there once). */
@@ -45,6 +46,8 @@ export interface SingleOptions {
   mask?: Mask;
   /** Query position for position-aware mechanisms (`local_global`; default n/2). */
   position?: number;
+  /** The mechanism's other per-call inputs, e.g. `{ distances }` (rope), `{ edgeFeatures }`. */
+  extras?: Record<string, unknown>;
 }
 
 export interface BatchOptions {
@@ -53,6 +56,8 @@ export interface BatchOptions {
   causal?: boolean;
   /** Query rows when `queries` is flat and ambiguous. */
   rows?: number;
+  /** The mechanism's other per-call inputs (a call with extras runs on one worker). */
+  extras?: Record<string, unknown>;
 }
 
 export interface AttentionHandle {

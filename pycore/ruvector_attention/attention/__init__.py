@@ -8,11 +8,13 @@ from .local_global import LocalGlobalAttention
 from .mixed_curvature import MixedCurvatureAttention
 from .moe import MoEAttention
 from .multi_head import MultiHeadAttention
+from .rope import GraphRoPE
 from .scaled_dot import ScaledDotProductAttention
 
 __all__ = [
     "EdgeFeaturedAttention",
     "FlashAttention",
+    "GraphRoPE",
     "HyperbolicAttention",
     "LinearAttention",
     "LocalGlobalAttention",
