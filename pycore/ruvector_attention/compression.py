@@ -102,7 +102,7 @@ class CSR:
 
     def to_dense(self) -> np.ndarray:
         dense = np.zeros(self.shape, dtype=np.float32)
-        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr).astype(np.intp))
         dense[rows, self.indices] = self.data
         return dense
 
