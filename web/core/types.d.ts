@@ -2,6 +2,7 @@
 
 /** Every registered mechanism (checked against the Python registry by a test). */
 export type MechanismName =
+  | 'dual_space'
   | 'edge_featured'
   | 'flash'
   | 'hyperbolic'

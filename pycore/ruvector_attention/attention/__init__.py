@@ -1,5 +1,6 @@
 """Every attention mechanism, one per module; importing this package registers them all."""
 
+from .dual_space import DualSpaceAttention
 from .edge_featured import EdgeFeaturedAttention
 from .flash import FlashAttention
 from .hyperbolic import HyperbolicAttention
@@ -12,6 +13,7 @@ from .rope import GraphRoPE
 from .scaled_dot import ScaledDotProductAttention
 
 __all__ = [
+    "DualSpaceAttention",
     "EdgeFeaturedAttention",
     "FlashAttention",
     "GraphRoPE",

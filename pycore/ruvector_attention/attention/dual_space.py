@@ -1,0 +1,91 @@
+"""Dual-space attention: graph neighbours and latent neighbours, fused (seed FR-004.3)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _validation as check
+from .._validation import non_negative_int, positive_int, probability
+from ..base import Attention
+from ..config import AttentionConfig, spec
+from ..kernels.masking import Visibility
+from ..kernels.softmax import masked_softmax
+from ..registry import register
+
+__all__ = ["DualSpaceAttention", "DualSpaceConfig"]
+
+
+@dataclass(frozen=True)
+class DualSpaceConfig(AttentionConfig):
+    dim: int = spec(positive_int)
+    graph_weight: float = spec(probability, 0.5)
+    latent_k: int = spec(positive_int, 8)
+    seed: int = spec(non_negative_int, 0)
+
+
+@register("dual_space")
+class DualSpaceAttention(Attention):
+    r"""Fuse attention over a node's graph neighbours with attention over its latent ones.
+
+    With learned projections, ``s(x, k_j) = (x W_q)·(k_j W_k)/√d``:
+
+    - graph: ``g = softmax_{j ∈ N_graph}(s(q, k_j)) V`` (``graph_mask=``, default all keys);
+    - latent: ``l = softmax_{j ∈ N_latent}(s(q, k_j)) V``, ``N_latent`` the ``latent_k`` keys
+      of highest score (and any tied with the last of them);
+    - cross: ``c = softmax_{j ∈ N_latent}(s(ĝ, k_j)) V`` where ``ĝ = softmax_{N_graph} K`` is
+      the graph neighbourhood's summary in key space, querying the latent neighbours;
+    - ``out = α_g g + α_l l + α_c c`` with ``α = (graph_weight, (1-w)/2, (1-w)/2)``,
+      renormalised over the parts a query has (no graph neighbour: latent and cross only).
+
+    ``weights`` are the fused weights ``α_g w_g + α_l w_l + α_c w_c``: they sum to 1 and
+    ``weights @ V == compute``.
+    """
+
+    Config = DualSpaceConfig
+    config: DualSpaceConfig
+    complexity = "O(n^2)"
+
+    def _setup(self) -> None:
+        bound = math.sqrt(3.0 / self.config.dim)
+        for name in ("w_q", "w_k"):
+            self._params[name] = self._rng.uniform(-bound, bound, (self.config.dim, self.config.dim)).astype(np.float32)
+
+    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
+        graph_mask = extras.pop("graph_mask", None)
+        super()._extra_inputs(extras, vis)
+        if graph_mask is None:
+            return {"graph": None}
+        return {"graph": check.as_mask(graph_mask, vis.rows, vis.cols, single=vis.positions is None)}
+
+    def _scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        return (queries @ self._params["w_q"]) @ (keys @ self._params["w_k"]).T / np.float32(math.sqrt(self.dim))
+
+    def _parts(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility):  # noqa: ANN202
+        """Weights of the three parts and their fusion coefficients ``(m, 3)``."""
+        m, n = queries.shape[0], keys.shape[0]
+        visible = vis.dense()
+        visible = np.ones((m, n), dtype=bool) if visible is None else np.asarray(visible)
+        graph = visible if self._extras.get("graph") is None else visible & self._extras["graph"]
+        scores = self._scores(queries, keys)
+        k = min(self.config.latent_k, n)
+        ranked = np.where(visible, scores, -np.inf)
+        kth = np.partition(ranked, n - k, axis=1)[:, n - k : n - k + 1]
+        latent = (ranked >= kth) & visible  # ties at the k-th score all join: order-independent
+        w_graph = masked_softmax(scores.copy(), graph)
+        w_latent = masked_softmax(scores.copy(), latent)
+        w_cross = masked_softmax(self._scores(w_graph @ keys, keys), latent)
+        has_graph, has_any = graph.any(axis=1), visible.any(axis=1)
+        g = self.config.graph_weight
+        alpha = np.stack([np.where(has_graph, g, 0.0), np.full(m, (1 - g) / 2), np.full(m, (1 - g) / 2)], axis=1)
+        alpha[~has_graph, 2] = 0.0  # the cross part needs a graph result to query with
+        total = alpha.sum(axis=1, keepdims=True)
+        alpha = np.divide(alpha, total, out=np.zeros_like(alpha), where=total > 0) * has_any[:, None]
+        return w_graph, w_latent, w_cross, alpha
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        w_graph, w_latent, w_cross, alpha = self._parts(queries, keys, vis)
+        return (alpha[:, :1] * w_graph + alpha[:, 1:2] * w_latent + alpha[:, 2:] * w_cross).astype(np.float32)
