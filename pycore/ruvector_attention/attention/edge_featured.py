@@ -14,7 +14,7 @@ from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, divisor_at_most, spec
 from ..errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
 from ..kernels.masking import Visibility
-from ..kernels.softmax import masked_softmax, segment_softmax, softmax_backward
+from ..kernels.softmax import Segments, masked_softmax, softmax_backward
 from ..registry import register
 
 __all__ = ["EdgeFeaturedAttention", "EdgeFeaturedConfig"]
@@ -96,7 +96,12 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         """``a_edge · (e W_e)`` per head, broadcast to ``shape + (H,)``."""
         if edges is None or not self.config.edge_dim:
             return np.zeros((*shape, self.config.num_heads), dtype=np.float32)
-        return np.einsum("...hc,hc->...h", self._heads(edges, "w_edge"), self._params["att_edge"])
+        # a_edge · (e W_e) = e · (W_e a_edge): fold the attention vector in first
+        cfg = self.config
+        folded = np.einsum(
+            "ehc,hc->eh", self._params["w_edge"].reshape(cfg.edge_dim, cfg.num_heads, cfg.head_dim), self._params["att_edge"]
+        )
+        return edges @ folded
 
     def _edges(self, edge_features: Any, m: int, n: int, single: bool) -> np.ndarray | None:
         if edge_features is None or not self.config.edge_dim:
@@ -209,7 +214,8 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         alpha_src = np.einsum("nhc,hc->nh", xw, p["att_src"])
         alpha_dst = np.einsum("nhc,hc->nh", xw, p["att_dst"])
         raw = alpha_src[src] + alpha_dst[dst] + self._edge_scores(edges, (len(src),))
-        alpha = segment_softmax(_leaky_relu(raw, self.config.negative_slope), dst, len(nodes))  # (E, H)
-        heads = np.zeros_like(xw)
-        np.add.at(heads, dst, alpha[:, :, None] * xw[src])
+        incoming = Segments(dst, len(nodes))
+        alpha = incoming.softmax(_leaky_relu(raw, self.config.negative_slope))  # (E, H)
+        order = incoming.order
+        heads = incoming.reduce_sorted(np.add, alpha[order, :, None] * xw[src[order]])
         return self._finish(self._combine(heads))
