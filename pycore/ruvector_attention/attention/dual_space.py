@@ -64,7 +64,9 @@ class DualSpaceAttention(Attention):
     def _scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
         return (queries @ self._params["w_q"]) @ (keys @ self._params["w_k"]).T / np.float32(math.sqrt(self.dim))
 
-    def _parts(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility):  # noqa: ANN202
+    def _parts(
+        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Weights of the three parts and their fusion coefficients ``(m, 3)``."""
         m, n = queries.shape[0], keys.shape[0]
         visible = vis.dense()

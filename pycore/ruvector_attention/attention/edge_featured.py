@@ -82,6 +82,11 @@ class EdgeFeaturedAttention(DifferentiableAttention):
 
     # ------------------------------------------------------------------ helpers
 
+    @staticmethod
+    def _flat(heads: np.ndarray) -> np.ndarray:
+        """``(rows, H, c) -> (rows, H·c)``."""
+        return heads.reshape(heads.shape[0], -1)
+
     def _heads(self, x: np.ndarray, weight: str = "w") -> np.ndarray:
         """``x W`` split into heads: ``(..., H, head_dim)``."""
         out = x @ self._params[weight]
@@ -126,7 +131,10 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         edge = np.moveaxis(self._edge_scores(edges, (queries.shape[0], keys.shape[0])), -1, 0)
         return dst[:, :, None] + src[:, None, :] + edge
 
-    def _attention(self, queries, keys, vis, edges):  # noqa: ANN001, ANN202
+    def _attention(
+        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, edges: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-activation scores and weights, both ``(H, m, n)``."""
         raw = self._scores(queries, keys, edges)
         return raw, masked_softmax(_leaky_relu(raw, self.config.negative_slope), vis.dense())
 
@@ -169,9 +177,8 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         xq, xk = self._heads(queries), self._heads(keys)
         grad_xq = np.einsum("hmn,hc->mhc", grad_raw, p["att_dst"])
         grad_xk = np.einsum("hmn,hc->nhc", grad_raw, p["att_src"])
-        flat = lambda a: a.reshape(a.shape[0], -1)  # noqa: E731
         params = {
-            "w": queries.T @ flat(grad_xq) + keys.T @ flat(grad_xk) + values.T @ flat(grad_xv),
+            "w": queries.T @ self._flat(grad_xq) + keys.T @ self._flat(grad_xk) + values.T @ self._flat(grad_xv),
             "att_dst": np.einsum("hmn,mhc->hc", grad_raw, xq),
             "att_src": np.einsum("hmn,nhc->hc", grad_raw, xk),
             "bias": g.sum(axis=0),
@@ -189,7 +196,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
             params["att_edge"] = np.zeros_like(p["att_edge"])
         w = p["w"]
         return Gradients(
-            query=flat(grad_xq) @ w.T, keys=flat(grad_xk) @ w.T, values=flat(grad_xv) @ w.T, params=params
+            query=self._flat(grad_xq) @ w.T, keys=self._flat(grad_xk) @ w.T, values=self._flat(grad_xv) @ w.T, params=params
         )
 
     # ------------------------------------------------------------------ graph path

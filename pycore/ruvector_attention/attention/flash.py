@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +118,9 @@ class FlashAttention(DifferentiableAttention):
             softmax.absorb(_masked_scores(queries, keys, self._scale, vis, start, stop))
         return softmax
 
-    def _probabilities(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility):  # noqa: ANN202
+    def _probabilities(
+        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
+    ) -> Iterator[tuple[int, int, np.ndarray]]:
         """Yield ``(start, stop, weights of keys start:stop)``, block by block."""
         softmax = self._statistics(queries, keys, vis)
         for start, stop in self._blocks(queries.shape[0], keys.shape[0]):

@@ -84,7 +84,10 @@ class LinearAttention(DifferentiableAttention):
         weighted = grad_phi * phi  # dφ_i/dx = φ_i (w_i - x') / d^(1/4)
         return (weighted @ self._projection - weighted.sum(axis=1, keepdims=True) * (x / root)) / root
 
-    def _kernel(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility):  # noqa: ANN202
+    def _kernel(
+        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``φ(Q)``, ``φ(K)`` and the masked kernel matrix ``φ(Q) φ(K)ᵀ``."""
         phi_q = self._features(queries, per_row_shift=True)
         phi_k = self._features(keys, per_row_shift=False)
         kernel = phi_q @ phi_k.T

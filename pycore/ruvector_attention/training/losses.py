@@ -29,7 +29,9 @@ def _cosine_and_grad(a: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.
     return cos, grad
 
 
-def _log_softmax_loss(a, positives, negatives, temperature, pool_positives):  # noqa: ANN001, ANN202
+def _log_softmax_loss(
+    a: np.ndarray, positives: np.ndarray, negatives: np.ndarray, temperature: float, pool_positives: bool
+) -> tuple[float, np.ndarray]:
     t = check.positive_float("temperature", temperature)
     sp, gp = _cosine_and_grad(a, positives)
     sn, gn = _cosine_and_grad(a, negatives)
