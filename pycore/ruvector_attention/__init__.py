@@ -20,7 +20,15 @@ from .errors import (
     InvalidInputError,
     UnknownMechanismError,
 )
+from .info import (
+    DiagonalGaussian,
+    FisherMetric,
+    InformationBottleneck,
+    KLDivergence,
+    NaturalGradient,
+)
 from .io import load
+from .pde import GraphLaplacian, LaplacianType
 from .registry import create, from_dict, mechanisms
 from .sdk import *  # noqa: F403 - re-exported, listed in sdk.__all__
 
@@ -40,7 +48,14 @@ __all__ = [
     "DifferentiableAttention",
     "DimensionMismatchError",
     "EmptyInputError",
+    "DiagonalGaussian",
+    "FisherMetric",
     "Gradients",
+    "GraphLaplacian",
+    "InformationBottleneck",
+    "KLDivergence",
+    "LaplacianType",
+    "NaturalGradient",
     "InputTooLargeError",
     "InvalidConfigError",
     "InvalidInputError",
