@@ -2,10 +2,12 @@
 
 /** Every registered mechanism (checked against the Python registry by a test). */
 export type MechanismName =
+  | 'diffusion'
   | 'dual_space'
   | 'edge_featured'
   | 'flash'
   | 'hyperbolic'
+  | 'information_bottleneck'
   | 'linear'
   | 'local_global'
   | 'mixed_curvature'

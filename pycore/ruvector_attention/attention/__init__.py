@@ -1,9 +1,11 @@
 """Every attention mechanism, one per module; importing this package registers them all."""
 
+from .diffusion import DiffusionAttention
 from .dual_space import DualSpaceAttention
 from .edge_featured import EdgeFeaturedAttention
 from .flash import FlashAttention
 from .hyperbolic import HyperbolicAttention
+from .information_bottleneck import BottleneckAttention
 from .linear import LinearAttention
 from .local_global import LocalGlobalAttention
 from .mixed_curvature import MixedCurvatureAttention
@@ -13,6 +15,8 @@ from .rope import GraphRoPE
 from .scaled_dot import ScaledDotProductAttention
 
 __all__ = [
+    "BottleneckAttention",
+    "DiffusionAttention",
     "DualSpaceAttention",
     "EdgeFeaturedAttention",
     "FlashAttention",
