@@ -14,7 +14,8 @@ export type MechanismName =
   | 'moe'
   | 'multi_head'
   | 'rope'
-  | 'scaled_dot';
+  | 'scaled_dot'
+  | 'sliced_wasserstein';
 
 /** A matrix already copied into every worker by `Runtime.upload` (validated there once). */
 export declare class ResidentMatrix {

@@ -13,6 +13,7 @@ from .moe import MoEAttention
 from .multi_head import MultiHeadAttention
 from .rope import GraphRoPE
 from .scaled_dot import ScaledDotProductAttention
+from .sliced_wasserstein import SlicedWassersteinAttention
 
 __all__ = [
     "BottleneckAttention",
@@ -28,4 +29,5 @@ __all__ = [
     "MoEAttention",
     "MultiHeadAttention",
     "ScaledDotProductAttention",
+    "SlicedWassersteinAttention",
 ]
