@@ -1,4 +1,5 @@
 """Core benchmark: ours vs torch SDPA / nn.MultiheadAttention vs plain NumPy, one process.
+The graph/MoE rows have no peer; the theory rows give their ratio to our scaled_dot.
 
     python bench/core.py [--repeat 20] [--json]
 
@@ -135,6 +136,16 @@ def run(repeat: int) -> list[dict[str, Any]]:
     moe = ra.MoEAttention(DIM, num_experts=4, top_k=2)
     q, k, v = data(1, 1000)
     record("moe 4 experts top-2 1x1000", {"ours": partial(moe.compute, q[0], k, v)})
+
+    # the theories, as a ratio to scaled_dot on the same inputs (column "vs torch" = vs scaled_dot)
+    for m in (1, 512):
+        q, k, v = data(m, 1000)
+        base = median_ms(partial(sdp.compute_batch, q, k, v), repeat)
+        for name in ("sliced_wasserstein", "information_bottleneck", "diffusion"):
+            attn = ra.create(name, dim=DIM)
+            ms = median_ms(partial(attn.compute_batch, q, k, v), max(3, repeat // 4))
+            rows.append({"workload": f"{name} {m}x1000", "impl": "ours", "ms": round(ms, 4),
+                         "vs_torch": round(ms / base, 2)})
     return rows
 
 

@@ -12,6 +12,7 @@ from .. import _validation as check
 from .._validation import boolean, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..kernels.cache import KeySetCache
 from ..kernels.dot import dot_softmax
 from ..kernels.masking import Visibility
 from ..kernels.softmax import normalize_rows
@@ -44,12 +45,16 @@ class DiffusionAttention(Attention):
 
     (implicit Euler; ``L`` from :class:`~ruvector_attention.GraphLaplacian` with a Gaussian
     kernel of width ``sigma``, kNN-sparsified when ``use_knn``). The result is renormalised
-    and masked keys are set back to 0. As ``t → 0`` the weights approach the softmax.
+    and masked keys are set back to 0. As ``t → 0`` the weights approach the softmax. The
+    ``O(n³)`` propagator is cached for the last key set.
     """
 
     Config = DiffusionConfig
     config: DiffusionConfig
     complexity = "O(n^3) per key set"
+
+    def _setup(self) -> None:
+        self._cache = KeySetCache()  # the propagator of the last key set (and t)
 
     def _propagator(self, keys: np.ndarray, t: float) -> np.ndarray:
         """``((I + Δ L)^-1)^num_steps`` for this key set."""
@@ -62,7 +67,8 @@ class DiffusionAttention(Attention):
     def _diffuse(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, t: float) -> np.ndarray:
         mask = vis.dense()
         w = dot_softmax(queries, keys, 1.0 / math.sqrt(self.dim), mask).astype(np.float64)
-        diffused = np.maximum(w @ self._propagator(keys, t), 0.0)
+        propagator = self._cache.get(keys, lambda k: self._propagator(k, t), extra=t)
+        diffused = np.maximum(w @ propagator, 0.0)
         if mask is not None:
             diffused *= mask
         diffused[w.sum(axis=1) == 0] = 0.0

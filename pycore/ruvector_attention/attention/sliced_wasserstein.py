@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import numpy as np
 from .._validation import non_negative_int, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
 from ..kernels.softmax import masked_softmax
 from ..registry import register
@@ -47,17 +47,11 @@ class SlicedWassersteinAttention(Attention):
     def _setup(self) -> None:
         directions = self._rng.standard_normal((self.config.num_projections, self.config.dim))
         self._directions = directions / np.linalg.norm(directions, axis=1, keepdims=True)
-        self._cache: tuple[bytes, np.ndarray] | None = None
+        self._cache = KeySetCache()
 
     def sorted_projections(self, x: np.ndarray) -> np.ndarray:
         """``sort(Θx)`` per row, ``(rows, P)``."""
         return np.sort(np.asarray(x, dtype=np.float64) @ self._directions.T, axis=1)
-
-    def _key_projections(self, keys: np.ndarray) -> np.ndarray:
-        fingerprint = hashlib.blake2b(keys.tobytes(), digest_size=16).digest() + bytes(str(keys.shape), "ascii")
-        if self._cache is None or self._cache[0] != fingerprint:
-            self._cache = (fingerprint, self.sorted_projections(keys))
-        return self._cache[1]
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
         n = keys.shape[0]
@@ -67,7 +61,7 @@ class SlicedWassersteinAttention(Attention):
         count = min(self.config.num_candidates, n)
         kth = np.partition(dots, n - count, axis=1)[:, n - count : n - count + 1]
         candidates = (dots >= kth) & visible  # ties at the last candidate's score all join
-        pq, pk = self.sorted_projections(queries), self._key_projections(keys)
+        pq, pk = self.sorted_projections(queries), self._cache.get(keys, self.sorted_projections)
         sw = np.sqrt(np.mean((pq[:, None, :] - pk[None, :, :]) ** 2, axis=2))
         return masked_softmax(-sw / self.config.temperature, candidates).astype(np.float32)
 
