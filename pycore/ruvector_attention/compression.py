@@ -91,23 +91,6 @@ def low_rank(w: Any, rank: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class CSR:
-    """Compressed sparse rows: row ``i`` holds ``data[indptr[i]:indptr[i+1]]`` at columns
-    ``indices[indptr[i]:indptr[i+1]]``."""
-
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-    shape: tuple[int, int]
-
-    def to_dense(self) -> np.ndarray:
-        dense = np.zeros(self.shape, dtype=np.float32)
-        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr).astype(np.intp))
-        dense[rows, self.indices] = self.data
-        return dense
-
-
-@dataclass(frozen=True)
 class COO:
     """Coordinate format: ``dense[row[k], col[k]] = data[k]``."""
 
@@ -120,6 +103,24 @@ class COO:
         dense = np.zeros(self.shape, dtype=np.float32)
         dense[self.row, self.col] = self.data
         return dense
+
+
+@dataclass(frozen=True)
+class CSR:
+    """Compressed sparse rows: row ``i`` holds ``data[indptr[i]:indptr[i+1]]`` at columns
+    ``indices[indptr[i]:indptr[i+1]]``."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    def to_coo(self) -> COO:
+        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr).astype(np.intp))
+        return COO(self.data, rows, self.indices, self.shape)
+
+    def to_dense(self) -> np.ndarray:
+        return self.to_coo().to_dense()
 
 
 def _kept(dense: Any, threshold: float) -> tuple[np.ndarray, np.ndarray]:
