@@ -111,9 +111,7 @@ def dispose(handle: int) -> None:
 def upload(tensor: int, data: Any, rows: int | None, cols: int | None) -> str:
     """Keep a matrix resident under id ``tensor``, validated once; later calls may pass the
     id instead of the data. Returns its shape as JSON."""
-    matrix = check.Checked(_matrix(data, rows, cols, "matrix"), "matrix")
-    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
-        raise check.EmptyInputError("an uploaded matrix must not be empty", context="matrix")
+    matrix = check.Checked(check.as_matrix(_matrix(data, rows, cols, "matrix"), "matrix"), "matrix")
     _resident[int(tensor)] = matrix
     return json.dumps(list(matrix.shape))
 

@@ -123,23 +123,21 @@ class EdgeFeaturedAttention(DifferentiableAttention):
 
     # ------------------------------------------------------------------ dense (query/keys) path
 
-    def _scores(self, queries: np.ndarray, keys: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
-        """Pre-activation scores ``(H, m, n)``."""
-        p = self._params
-        dst = np.einsum("mhc,hc->hm", self._heads(queries), p["att_dst"])
-        src = np.einsum("nhc,hc->hn", self._heads(keys), p["att_src"])
-        edge = np.moveaxis(self._edge_scores(edges, (queries.shape[0], keys.shape[0])), -1, 0)
-        return dst[:, :, None] + src[:, None, :] + edge
-
     def _attention(
         self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, edges: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Pre-activation scores and weights, both ``(H, m, n)``."""
-        raw = self._scores(queries, keys, edges)
-        return raw, masked_softmax(_leaky_relu(raw, self.config.negative_slope), vis.dense())
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Projected queries and keys ``(rows, H, c)``, pre-activation scores and weights
+        ``(H, m, n)``."""
+        p = self._params
+        xq, xk = self._heads(queries), self._heads(keys)
+        dst = np.einsum("mhc,hc->hm", xq, p["att_dst"])
+        src = np.einsum("nhc,hc->hn", xk, p["att_src"])
+        edge = np.moveaxis(self._edge_scores(edges, (queries.shape[0], keys.shape[0])), -1, 0)
+        raw = dst[:, :, None] + src[:, None, :] + edge
+        return xq, xk, raw, masked_softmax(_leaky_relu(raw, self.config.negative_slope), vis.dense())
 
     def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._attention(queries, keys, vis, self._extras.get("edges"))[1]
+        return self._attention(queries, keys, vis, self._extras.get("edges"))[3]
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
         return self._head_weights(queries, keys, vis).mean(axis=0)
@@ -161,7 +159,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
     def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
         cfg, p = self.config, self._params
         edges = self._extras["edges"]
-        raw, weights = self._attention(queries, keys, vis, edges)  # (H, m, n)
+        xq, xk, raw, weights = self._attention(queries, keys, vis, edges)
         blind = vis.blind_rows()
         g = grad_output.copy()
         if blind is not None:
@@ -174,7 +172,6 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         grad_weights = np.einsum("mhc,nhc->hmn", g_heads, xv)
         grad_act = softmax_backward(weights, grad_weights)
         grad_raw = grad_act * np.where(raw > 0, 1.0, cfg.negative_slope)
-        xq, xk = self._heads(queries), self._heads(keys)
         grad_xq = np.einsum("hmn,hc->mhc", grad_raw, p["att_dst"])
         grad_xk = np.einsum("hmn,hc->nhc", grad_raw, p["att_src"])
         params = {

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as check
-from ..errors import InvalidInputError
+from ..errors import DimensionMismatchError, InvalidInputError
 
 __all__ = ["sample_hard_negatives", "mine_in_batch"]
 
@@ -55,7 +55,7 @@ def mine_in_batch(embeddings: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]
     x = check.as_matrix(embeddings, "embeddings")
     y = np.asarray(labels)
     if y.shape != (len(x),):
-        raise check.DimensionMismatchError("one label per embedding", expected=len(x), actual=y.shape[0] if y.ndim else 0)
+        raise DimensionMismatchError("one label per embedding", expected=len(x), actual=y.shape[0] if y.ndim else 0)
     dist = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1)
     same = y[:, None] == y[None, :]
     positive = np.where(same, dist, -np.inf).argmax(axis=1)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as check
-from ..errors import InvalidConfigError
+from ..errors import DimensionMismatchError, InvalidConfigError
 
 __all__ = ["SGD", "Adam", "AdamW"]
 
@@ -28,7 +28,7 @@ class _Optimizer(abc.ABC):
         for name, param in params.items():
             grad = check.as_array(grads[name], f"grads[{name!r}]")
             if grad.shape != param.shape:
-                raise check.DimensionMismatchError(
+                raise DimensionMismatchError(
                     f"grads[{name!r}] has shape {grad.shape}, the parameter {param.shape}",
                     expected=list(param.shape), actual=list(grad.shape),
                 )

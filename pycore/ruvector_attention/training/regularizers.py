@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as check
+from ..errors import InvalidInputError
 
 __all__ = ["laplacian", "orthogonality", "norm_penalty"]
 
@@ -16,7 +17,7 @@ def laplacian(embeddings: Any, edges: Any, edge_weights: Any = None) -> tuple[fl
     x = check.as_matrix(embeddings, "embeddings").astype(np.float64)
     e = np.asarray(edges)
     if e.ndim != 2 or e.shape[1] != 2 or e.dtype.kind not in "iu" or (e.size and (e.min() < 0 or e.max() >= len(x))):
-        raise check.InvalidInputError(f"edges must be (E, 2) node indices below {len(x)}")
+        raise InvalidInputError(f"edges must be (E, 2) node indices below {len(x)}")
     w = np.ones(len(e)) if edge_weights is None else check.as_vector(edge_weights, "edge_weights", size=len(e))
     diff = x[e[:, 0]] - x[e[:, 1]]
     value = float(np.sum(w * np.sum(diff * diff, axis=1)))
