@@ -7,7 +7,7 @@ import pytest
 
 import ruvector_attention as ra
 
-from ..torch_oracle import needs_torch, torch
+from ..oracles import needs_torch, torch
 
 
 def _gatconv_reference(x, edge_index, edge_attr, p, slope):

@@ -9,7 +9,7 @@ import pytest
 
 import ruvector_attention as ra
 
-from ..torch_oracle import F, needs_torch, torch
+from ..oracles import F, needs_torch, torch
 
 
 @needs_torch

@@ -7,7 +7,7 @@ import pytest
 
 import ruvector_attention as ra
 
-from ..torch_oracle import F, needs_torch, torch
+from ..oracles import F, needs_torch, torch
 
 
 def _favor_reference(q, k, v, w, d, r):

@@ -8,7 +8,7 @@ import pytest
 import ruvector_attention as ra
 
 from ..conftest import call_backward
-from ..torch_oracle import needs_torch, torch
+from ..oracles import needs_torch, torch
 
 pytestmark = needs_torch
 

@@ -8,7 +8,7 @@ import pytest
 import ruvector_attention as ra
 
 from ..conftest import call_backward
-from ..torch_oracle import F, needs_torch, torch
+from ..oracles import F, needs_torch, torch
 
 
 def _sdpa(q, k, v, mask=None, causal=False, scale=None):

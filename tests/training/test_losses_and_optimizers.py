@@ -8,7 +8,7 @@ import pytest
 import ruvector_attention as ra
 from ruvector_attention import training
 
-from ..torch_oracle import F, needs_torch, torch
+from ..oracles import F, needs_torch, torch
 
 
 def _cos(a, others):

@@ -31,27 +31,30 @@ class SlicedWassersteinConfig(AttentionConfig):
 class SlicedWassersteinAttention(Attention):
     r"""Two stages: the ``num_candidates`` keys of highest ``q·k``, then
 
-    .. math:: s_j = -\mathrm{SW}(q, k_j)/T,\qquad
-              \mathrm{SW}(x, y)^2 = \tfrac1P \textstyle\sum_i \big(\mathrm{sort}(Θx)_i - \mathrm{sort}(Θy)_i\big)^2
+    .. math:: s_j = -\mathrm{SW}_2(q, k_j)/T,\qquad
+              \mathrm{SW}_2(x, y)^2 = \tfrac1P \textstyle\sum_i W_2(θ_i·x,\ θ_i·y)^2
+                                    = \tfrac1P \textstyle\sum_i \big(θ_i·(x - y)\big)^2
 
-    the 1-D Wasserstein-2 distance between the ``P = num_projections`` values of ``x`` and
-    of ``y`` on fixed random unit directions ``Θ`` (seeded). Keys outside the candidates
-    get weight 0. The sorted projections of a key set are cached, so repeated calls on the
-    same keys skip the sort.
+    the sliced Wasserstein-2 distance over ``P = num_projections`` fixed random unit
+    directions ``θ_i`` (seeded): the 1-D W2 between the projected coordinates, averaged over
+    the slices. As ``P`` grows it tends to ``|x - y| / √d``, POT's
+    ``sliced_wasserstein_distance`` of the two points. Keys outside the candidates get
+    weight 0. The projections of a key set are cached, so repeated calls on the same keys
+    only project the queries.
     """
 
     Config = SlicedWassersteinConfig
     config: SlicedWassersteinConfig
-    complexity = "O(n·P·log P)"
+    complexity = "O(n·P)"
 
     def _setup(self) -> None:
         directions = self._rng.standard_normal((self.config.num_projections, self.config.dim))
         self._directions = directions / np.linalg.norm(directions, axis=1, keepdims=True)
         self._cache = KeySetCache()
 
-    def sorted_projections(self, x: np.ndarray) -> np.ndarray:
-        """``sort(Θx)`` per row, ``(rows, P)``."""
-        return np.sort(np.asarray(x, dtype=np.float64) @ self._directions.T, axis=1)
+    def projections(self, x: np.ndarray) -> np.ndarray:
+        """``Θx`` per row, ``(rows, P)``."""
+        return np.asarray(x, dtype=np.float64) @ self._directions.T
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
         n = keys.shape[0]
@@ -61,8 +64,9 @@ class SlicedWassersteinAttention(Attention):
         count = min(self.config.num_candidates, n)
         kth = np.partition(dots, n - count, axis=1)[:, n - count : n - count + 1]
         candidates = (dots >= kth) & visible  # ties at the last candidate's score all join
-        pq, pk = self.sorted_projections(queries), self._cache.get(keys, self.sorted_projections)
-        sw = np.sqrt(np.mean((pq[:, None, :] - pk[None, :, :]) ** 2, axis=2))
+        pq, pk = self.projections(queries), self._cache.get(keys, self.projections)
+        squared = (pq**2).sum(1)[:, None] + (pk**2).sum(1)[None, :] - 2 * pq @ pk.T
+        sw = np.sqrt(np.maximum(squared, 0.0) / self.config.num_projections)
         return masked_softmax(-sw / self.config.temperature, candidates).astype(np.float32)
 
     def compute_sliced(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
