@@ -1,5 +1,6 @@
 """Every attention mechanism, one per module; importing this package registers them all."""
 
+from .centroid_ot import CentroidOTAttention
 from .diffusion import DiffusionAttention
 from .dual_space import DualSpaceAttention
 from .edge_featured import EdgeFeaturedAttention
@@ -17,6 +18,7 @@ from .sliced_wasserstein import SlicedWassersteinAttention
 
 __all__ = [
     "BottleneckAttention",
+    "CentroidOTAttention",
     "DiffusionAttention",
     "DualSpaceAttention",
     "EdgeFeaturedAttention",
