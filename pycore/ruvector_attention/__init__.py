@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-from . import attention, compression, errors, geometry, sdk, training, viz
+from . import attention, compression, curvature, errors, geometry, sdk, training, viz
 from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
+from .curvature import ComponentQuantizer, TangentSpaceMapper
 from .errors import (
     AttentionError,
     DimensionMismatchError,
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_SCORES",
     "Attention",
     "AttentionError",
+    "ComponentQuantizer",
     "DifferentiableAttention",
     "DimensionMismatchError",
     "EmptyInputError",
@@ -56,11 +58,13 @@ __all__ = [
     "KLDivergence",
     "LaplacianType",
     "NaturalGradient",
+    "TangentSpaceMapper",
     "InputTooLargeError",
     "InvalidConfigError",
     "InvalidInputError",
     "UnknownMechanismError",
     "compression",
+    "curvature",
     "create",
     "errors",
     "from_dict",

@@ -117,6 +117,14 @@ def as_vector(value: Any, name: str, *, size: int | None = None) -> np.ndarray:
     return arr
 
 
+def as_vectors(value: Any, name: str) -> np.ndarray:
+    """float64 array of rank >= 1 with a non-empty last (vector) axis, any leading axes."""
+    arr = as_array(value, name).astype(np.float64)
+    if arr.ndim == 0 or arr.shape[-1] == 0:
+        raise InvalidInputError(f"{name} must have a non-empty last (vector) axis")
+    return arr
+
+
 def as_matrix(value: Any, name: str, *, cols: int | None = None) -> np.ndarray:
     """Convert to a finite float32 matrix ``(rows, cols)`` with at least one row."""
     arr = as_array(value, name)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _validation as check
-from .errors import DimensionMismatchError, InvalidInputError
+from .errors import DimensionMismatchError
 from .kernels import poincare
 
 __all__ = ["poincare_distance", "mobius_add", "exp_map", "log_map", "project_to_ball"]
@@ -32,17 +32,7 @@ def _curvature(curvature: Any) -> float:
 
 def _points(x: Any, name: str, c: float) -> np.ndarray:
     """float64 points of rank >= 1, strictly inside the ball."""
-    arr = check.as_array(x, name).astype(np.float64)
-    if arr.ndim == 0 or arr.shape[-1] == 0:
-        raise InvalidInputError(f"{name} must have a non-empty last (vector) axis")
-    return poincare.project(arr, c, eps=1e-7)
-
-
-def _vectors(v: Any, name: str) -> np.ndarray:
-    arr = check.as_array(v, name).astype(np.float64)
-    if arr.ndim == 0 or arr.shape[-1] == 0:
-        raise InvalidInputError(f"{name} must have a non-empty last (vector) axis")
-    return arr
+    return poincare.project(check.as_vectors(x, name), c, eps=1e-7)
 
 
 def _same_width(a: np.ndarray, b: np.ndarray) -> None:
@@ -84,7 +74,7 @@ def exp_map(x: Any, v: Any, *, curvature: float = -1.0) -> np.ndarray:
     """Exponential map at base point ``x`` of tangent vector ``v`` (conformal factor
     ``λ_x = 2/(1 - c|x|²)``)."""
     c = _curvature(curvature)
-    a, b = _points(x, "x", c), _vectors(v, "v")
+    a, b = _points(x, "x", c), check.as_vectors(v, "v")
     _same_width(a, b)
     return _out(poincare.exp_map(a, b, c))
 
@@ -102,4 +92,4 @@ def project_to_ball(x: Any, *, curvature: float = -1.0, eps: float | None = None
     """
     c = _curvature(curvature)
     margin = poincare.BALL_EPS if eps is None else check.probability("eps", eps)
-    return _out(poincare.project(_vectors(x, "x"), c, eps=margin))
+    return _out(poincare.project(check.as_vectors(x, "x"), c, eps=margin))

@@ -10,6 +10,7 @@ from .information_bottleneck import BottleneckAttention
 from .linear import LinearAttention
 from .local_global import LocalGlobalAttention
 from .mixed_curvature import MixedCurvatureAttention
+from .mixed_curvature_fused import MixedCurvatureFusedAttention
 from .moe import MoEAttention
 from .multi_head import MultiHeadAttention
 from .rope import GraphRoPE
@@ -28,6 +29,7 @@ __all__ = [
     "LinearAttention",
     "LocalGlobalAttention",
     "MixedCurvatureAttention",
+    "MixedCurvatureFusedAttention",
     "MoEAttention",
     "MultiHeadAttention",
     "ScaledDotProductAttention",

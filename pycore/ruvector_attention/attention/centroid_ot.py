@@ -15,7 +15,13 @@ from ..config import AttentionConfig, spec
 from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
 from ..kernels.softmax import masked_softmax, normalize_rows
-from ..kernels.transport import Clustering, kmeans, kmeans_plus_plus, log_sinkhorn, squared_distances
+from ..kernels.transport import (
+    Clustering,
+    kmeans,
+    kmeans_plus_plus,
+    log_sinkhorn,
+    squared_distances,
+)
 from ..registry import register
 
 __all__ = ["CentroidOTAttention", "CentroidOTConfig", "CentroidTransport"]

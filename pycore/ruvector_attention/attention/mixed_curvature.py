@@ -18,7 +18,7 @@ from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import pairwise_geodesic
 from ..registry import register
 
-__all__ = ["MixedCurvatureAttention", "MixedCurvatureConfig"]
+__all__ = ["MixedCurvatureAttention", "MixedCurvatureConfig", "ProductSpaceConfig"]
 
 
 def mix_triple(name: str, value: object) -> tuple[float, float, float]:
@@ -32,13 +32,14 @@ def mix_triple(name: str, value: object) -> tuple[float, float, float]:
 
 
 @dataclass(frozen=True)
-class MixedCurvatureConfig(AttentionConfig):
+class ProductSpaceConfig(AttentionConfig):
+    """The product space ``E^e × H^h × S^s``: vectors are split ``[E | H | S]``."""
+
     euclidean_dim: int = spec(non_negative_int)
     hyperbolic_dim: int = spec(non_negative_int)
     spherical_dim: int = spec(non_negative_int)
     curvature_h: float = spec(negative_float, -1.0)
     curvature_s: float = spec(positive_float, 1.0)
-    mix: tuple[float, float, float] | None = spec(optional(mix_triple), None)
 
     def validate(self) -> None:
         if self.dim == 0:
@@ -59,11 +60,20 @@ class MixedCurvatureConfig(AttentionConfig):
         return slice(0, e), slice(e, e + h), slice(e + h, self.dim)
 
     @property
+    def component_dims(self) -> tuple[int, int, int]:
+        return self.euclidean_dim, self.hyperbolic_dim, self.spherical_dim
+
+
+@dataclass(frozen=True)
+class MixedCurvatureConfig(ProductSpaceConfig):
+    mix: tuple[float, float, float] | None = spec(optional(mix_triple), None)
+
+    @property
     def mix_weights(self) -> tuple[float, float, float]:
         """The mix in use: ``mix`` or equal weights over the non-empty components."""
         if self.mix is not None:
             return self.mix
-        present = [float(d > 0) for d in (self.euclidean_dim, self.hyperbolic_dim, self.spherical_dim)]
+        present = [float(d > 0) for d in self.component_dims]
         return tuple(p / sum(present) for p in present)  # type: ignore[return-value]
 
 

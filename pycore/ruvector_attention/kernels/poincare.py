@@ -101,6 +101,18 @@ def log_map(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
     return (2 / (sqrt_c * conformal_factor(x, c))) * artanh(sqrt_c * u_norm) * u / u_norm
 
 
+def log_origin(y: np.ndarray, c: float) -> np.ndarray:
+    """``log_0(y) = artanh(√c |y|) y / (√c |y|)``, the log map at the origin (``λ_0 = 2``)."""
+    sqrt_c_norm = np.sqrt(c) * _norm(y)
+    return artanh(sqrt_c_norm) * y / sqrt_c_norm
+
+
+def exp_origin(v: np.ndarray, c: float) -> np.ndarray:
+    """``exp_0(v) = tanh(√c |v|) v / (√c |v|)``, the inverse of :func:`log_origin`."""
+    sqrt_c_norm = np.sqrt(c) * _norm(v)
+    return np.tanh(sqrt_c_norm) * v / sqrt_c_norm
+
+
 def project(x: np.ndarray, c: float, eps: float = BALL_EPS) -> np.ndarray:
     """Scale points with ``|x| > (1 - eps)/√c`` back onto that radius."""
     limit = (1 - eps) / np.sqrt(c)

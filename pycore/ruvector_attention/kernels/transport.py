@@ -104,11 +104,11 @@ def log_sinkhorn(
     """
     log_a, log_b = np.log(a), np.log(b)
     f, g = np.zeros(len(a)), np.zeros(len(b))
-    done = 0
-    for done in range(1, iterations + 1):
+    done, converged = 0, False
+    while done < iterations and not converged:
+        done += 1
         g = epsilon * (log_b - _logsumexp((f[:, None] - cost) / epsilon, axis=0))
         f = epsilon * (log_a - _logsumexp((g[None, :] - cost) / epsilon, axis=1))
         columns = np.exp((f[:, None] + g[None, :] - cost) / epsilon).sum(axis=0)
-        if np.abs(columns - b).max() < tol:
-            break
+        converged = np.abs(columns - b).max() < tol
     return TransportPlan(f, g, cost, epsilon, done)
