@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import attention, compression, curvature, errors, geometry, sdk, training, viz
+from . import attention, compression, curvature, errors, geometry, sdk, topology, training, viz
 from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
 from .curvature import ComponentQuantizer, TangentSpaceMapper
@@ -32,6 +32,7 @@ from .io import load
 from .pde import GraphLaplacian, LaplacianType
 from .registry import create, from_dict, mechanisms
 from .sdk import *  # noqa: F403 - re-exported, listed in sdk.__all__
+from .topology import AttentionMode, CoherenceMetric
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,8 @@ __all__ = [
     "MAX_SCORES",
     "Attention",
     "AttentionError",
+    "AttentionMode",
+    "CoherenceMetric",
     "ComponentQuantizer",
     "DifferentiableAttention",
     "DimensionMismatchError",
@@ -71,6 +74,7 @@ __all__ = [
     "geometry",
     "load",
     "mechanisms",
+    "topology",
     "training",
     "viz",
     *attention.__all__,

@@ -312,3 +312,12 @@ def as_enum(enum_type: type[E], value: Any, name: str = "value") -> E:
                 return member
     choices = [member.value for member in enum_type]
     raise _config_error(name, f"a {enum_type.__name__} or one of {choices}", value)
+
+
+def enum_value(enum_type: type[enum.Enum]) -> Check:
+    """A config check storing the string value of an ``enum_type`` member (JSON-friendly)."""
+
+    def check(name: str, value: Any) -> Any:
+        return as_enum(enum_type, value, name).value
+
+    return check

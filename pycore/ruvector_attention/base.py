@@ -57,6 +57,9 @@ class Attention(abc.ABC):
     splittable: ClassVar[bool] = True
     """True when the rows of a batch may be computed in separate calls with the same result
     (the JS pools split ``computeBatch`` across workers); false for batch-coupled mechanisms."""
+    stateful: ClassVar[bool] = False
+    """True when calls change the instance (topology_gated's mode and last output): the JS
+    pools send every call of such a mechanism to one worker."""
     streams_scores: ClassVar[bool] = False
     """True when ``compute`` never holds all ``(m, n)`` scores (exempt from ``MAX_SCORES``)."""
 

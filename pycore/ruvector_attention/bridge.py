@@ -68,6 +68,7 @@ def _info(attn: Attention) -> dict[str, Any]:
         "config": attn.config.to_dict(),
         "complexity": attn.complexity,
         "splittable": attn.splittable,
+        "stateful": attn.stateful,
         "values_match_dim": attn.values_match_dim,
     }
 

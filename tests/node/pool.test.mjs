@@ -65,6 +65,23 @@ describe('computeBatch across workers', () => {
   });
 });
 
+describe('a stateful mechanism', () => {
+  it('keeps every call on one worker, so its state is the same for all callers', async () => {
+    // always FREEZE: the first call gives the mean of the values, later calls repeat it
+    const attn = await rt.create('topology_gated', { dim: 4, stableThreshold: 1, cautiousThreshold: 1, freezeThreshold: 1, hysteresis: 0 });
+    assert.equal(attn.info.stateful, true);
+    const keys = random(6 * 4, 11);
+    const values = Float32Array.from({ length: 6 * 2 }, (_, i) => i);
+    const first = await attn.compute(random(4, 12), keys, values);
+    assert.deepEqual([...first], [5, 6]);
+    const doubled = values.map((x) => 2 * x);
+    const later = await Promise.all(Array.from({ length: 8 }, (_, i) => attn.compute(random(4, 20 + i), keys, doubled)));
+    later.forEach((out) => assert.deepEqual([...out], [5, 6]));
+    const scaled = await rt.create('scaled_dot', { dim: 4 });
+    assert.equal(scaled.info.stateful, false);
+  });
+});
+
 describe('a worker that dies', () => {
   it('fails only its in-flight requests; the pool recovers', async () => {
     const attn = await rt.create('scaled_dot', { dim: 64 });

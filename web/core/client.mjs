@@ -113,7 +113,7 @@ export class AttentionHandle {
   constructor(runtime, handle, info) {
     this.#runtime = runtime;
     this.#handle = handle;
-    /** {name, dim, numHeads, config, complexity, splittable, valuesMatchDim} */
+    /** {name, dim, numHeads, config, complexity, splittable, stateful, valuesMatchDim} */
     this.info = info;
   }
 
@@ -127,7 +127,7 @@ export class AttentionHandle {
       options: { position: position ?? null, extras: plain(extras), ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) },
     };
     const transfer = [q, k, v ?? {}, m].flatMap(transferable);
-    return this.#runtime._request({ op: 'call', handle: this.#handle, method, args }, transfer);
+    return this.#runtime._request({ op: 'call', handle: this.#handle, method, args }, transfer, this._pin);
   }
 
   /** One query (d) over keys (n, d) and values (n, dv) -> Float32Array(dv). */
@@ -157,6 +157,11 @@ export class AttentionHandle {
 
   get handle() {
     return this.#handle;
+  }
+
+  /** @internal Stateful mechanisms (topology_gated) keep every call on one worker. */
+  get _pin() {
+    return this.info.stateful ? this.#handle : null;
   }
 
   /** Free this mechanism in every worker. */
@@ -255,10 +260,10 @@ export class Runtime {
     return this.#slots;
   }
 
-  /** Send to the least busy worker. */
-  async _request(message, transfer = []) {
+  /** Send to the least busy worker, or with `pin` (a number) always to the same one. */
+  async _request(message, transfer = [], pin = null) {
     const slots = await this.#ready();
-    const slot = slots.reduce((best, s) => (s.load < best.load ? s : best));
+    const slot = pin === null ? slots.reduce((best, s) => (s.load < best.load ? s : best)) : slots[pin % slots.length];
     return slot.request(message, transfer);
   }
 
@@ -324,7 +329,7 @@ export class Runtime {
     const parts = divisible ? Math.min(slots.length, queryRows) : 1;
     if (parts <= 1) {
       const args = { ...common, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };
-      return this._request({ op: 'call', handle: attn.handle, method, args }, [q, k, v ?? {}, m].flatMap(transferable));
+      return this._request({ op: 'call', handle: attn.handle, method, args }, [q, k, v ?? {}, m].flatMap(transferable), attn._pin);
     }
     const ranges = splitRows(queryRows, parts);
     if (this.#sharedMemory) {

@@ -2,6 +2,7 @@
 
 /** Every registered mechanism (checked against the Python registry by a test). */
 export type MechanismName =
+  | 'centroid_ot'
   | 'diffusion'
   | 'dual_space'
   | 'edge_featured'
@@ -11,11 +12,13 @@ export type MechanismName =
   | 'linear'
   | 'local_global'
   | 'mixed_curvature'
+  | 'mixed_curvature_fused'
   | 'moe'
   | 'multi_head'
   | 'rope'
   | 'scaled_dot'
-  | 'sliced_wasserstein';
+  | 'sliced_wasserstein'
+  | 'topology_gated';
 
 /** A matrix already copied into every worker by `Runtime.upload` (validated there once). */
 export declare class ResidentMatrix {
@@ -42,6 +45,8 @@ export interface MechanismInfo {
   complexity: string;
   /** Whether computeBatch may split queries across workers (false for `moe`). */
   splittable: boolean;
+  /** Whether calls change the mechanism (`topology_gated`'s mode): all its calls go to one worker. */
+  stateful: boolean;
   /** Whether values must have `dim` columns (learned value projections). */
   valuesMatchDim: boolean;
 }

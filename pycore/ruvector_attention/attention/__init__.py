@@ -16,6 +16,7 @@ from .multi_head import MultiHeadAttention
 from .rope import GraphRoPE
 from .scaled_dot import ScaledDotProductAttention
 from .sliced_wasserstein import SlicedWassersteinAttention
+from .topology_gated import TopologyGatedAttention
 
 __all__ = [
     "BottleneckAttention",
@@ -34,4 +35,5 @@ __all__ = [
     "MultiHeadAttention",
     "ScaledDotProductAttention",
     "SlicedWassersteinAttention",
+    "TopologyGatedAttention",
 ]

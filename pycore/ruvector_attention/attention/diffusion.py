@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as check
-from .._validation import boolean, positive_float, positive_int
+from .._validation import boolean, enum_value, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..kernels.cache import KeySetCache
@@ -22,10 +22,6 @@ from ..registry import register
 __all__ = ["DiffusionAttention", "DiffusionConfig"]
 
 
-def _laplacian_type(name: str, value: Any) -> str:
-    return check.as_enum(LaplacianType, value, name).value
-
-
 @dataclass(frozen=True)
 class DiffusionConfig(AttentionConfig):
     dim: int = spec(positive_int)
@@ -34,7 +30,7 @@ class DiffusionConfig(AttentionConfig):
     sigma: float = spec(positive_float, 1.0)
     use_knn: bool = spec(boolean, True)
     k: int = spec(positive_int, 16)
-    laplacian: str = spec(_laplacian_type, "symmetric_normalized")
+    laplacian: str = spec(enum_value(LaplacianType), "symmetric_normalized")
 
 
 @register("diffusion")
