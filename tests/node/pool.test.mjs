@@ -73,10 +73,10 @@ describe('a stateful mechanism', () => {
     const keys = random(6 * 4, 11);
     const values = Float32Array.from({ length: 6 * 2 }, (_, i) => i);
     const first = await attn.compute(random(4, 12), keys, values);
-    assert.deepEqual([...first], [5, 6]);
+    [5, 6].forEach((mean, j) => assert.ok(Math.abs(first[j] - mean) < 1e-5));
     const doubled = values.map((x) => 2 * x);
     const later = await Promise.all(Array.from({ length: 8 }, (_, i) => attn.compute(random(4, 20 + i), keys, doubled)));
-    later.forEach((out) => assert.deepEqual([...out], [5, 6]));
+    later.forEach((out) => assert.deepEqual(out, first));
     const scaled = await rt.create('scaled_dot', { dim: 4 });
     assert.equal(scaled.info.stateful, false);
   });
