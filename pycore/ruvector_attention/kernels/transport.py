@@ -6,13 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Clustering", "TransportPlan", "kmeans", "kmeans_plus_plus", "log_sinkhorn", "squared_distances"]
+from .neighbours import squared_distances
 
-
-def squared_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``|x_i - y_j|²`` for ``x (m, d)``, ``y (n, d)`` -> ``(m, n)``, clipped at 0."""
-    d2 = (x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * x @ y.T
-    return np.maximum(d2, 0.0)
+__all__ = ["Clustering", "TransportPlan", "kmeans", "kmeans_plus_plus", "log_sinkhorn"]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as check
+from ..kernels.neighbours import nearest_neighbours, squared_distances
 
 __all__ = ["LaplacianType", "GraphLaplacian"]
 
@@ -22,13 +23,11 @@ def gaussian_kernel(keys: np.ndarray, sigma: float, k: int | None) -> np.ndarray
     """``W_ij = exp(-|k_i - k_j|² / 2σ²)``, zero diagonal; with ``k``, only pairs where one is
     among the other's ``k`` nearest neighbours are kept (symmetric kNN)."""
     x = keys.astype(np.float64)
-    sq = np.sum(x * x, axis=1)
-    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0.0)
+    dist2 = squared_distances(x, x)
     w = np.exp(-dist2 / (2 * sigma**2))
     np.fill_diagonal(w, 0.0)
     if k is not None and k < len(x) - 1:
-        ranked = np.where(np.eye(len(x), dtype=bool), np.inf, dist2)
-        nearest = np.argsort(ranked, axis=1, kind="stable")[:, :k]
+        nearest = nearest_neighbours(dist2, k)
         keep = np.zeros_like(w, dtype=bool)
         np.put_along_axis(keep, nearest, True, axis=1)
         w = np.where(keep | keep.T, w, 0.0)

@@ -6,7 +6,7 @@ import enum
 
 import numpy as np
 
-from ..kernels.transport import squared_distances
+from ..kernels.neighbours import nearest_neighbours, squared_distances
 
 __all__ = ["CoherenceMetric", "window_coherence"]
 
@@ -26,13 +26,6 @@ class CoherenceMetric(enum.Enum):
     """Mean neighbour cosine similarity (clipped at 0) times 1 - its standard deviation."""
 
 
-def _knn(keys: np.ndarray, k: int) -> np.ndarray:
-    """Indices of each key's ``k`` nearest other keys, ``(w, k)`` (ties by index)."""
-    d2 = squared_distances(keys, keys)
-    np.fill_diagonal(d2, np.inf)
-    return np.argsort(d2, axis=1, kind="stable")[:, :k]
-
-
 def window_coherence(keys: np.ndarray, metric: CoherenceMetric, k_neighbors: int) -> float:
     """Coherence of ``keys (w, d)`` (validated) by ``metric`` on their kNN graph with
     ``min(k_neighbors, w - 1)`` neighbours; 1.0 for fewer than two keys.
@@ -44,7 +37,7 @@ def window_coherence(keys: np.ndarray, metric: CoherenceMetric, k_neighbors: int
     if w < 2:
         return 1.0
     x = keys.astype(np.float64)
-    neighbours = _knn(x, min(k_neighbors, w - 1))
+    neighbours = nearest_neighbours(squared_distances(x, x), min(k_neighbors, w - 1))
     rows = np.arange(w)[:, None]
     if metric is CoherenceMetric.BOUNDARY_MASS:
         return float(np.mean(np.abs(rows - neighbours) <= w // 4))
