@@ -8,7 +8,18 @@
 
 from __future__ import annotations
 
-from . import attention, compression, curvature, errors, geometry, sdk, topology, training, viz
+from . import (
+    attention,
+    compression,
+    curvature,
+    errors,
+    geometry,
+    report,
+    sdk,
+    topology,
+    training,
+    viz,
+)
 from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
 from .curvature import ComponentQuantizer, TangentSpaceMapper
@@ -31,6 +42,15 @@ from .info import (
 from .io import load
 from .pde import GraphLaplacian, LaplacianType
 from .registry import create, from_dict, mechanisms
+from .report import (
+    AttentionRecommendation,
+    GeometryReport,
+    Metric,
+    MetricStatus,
+    MetricType,
+    ReportBuilder,
+    ReportConfig,
+)
 from .sdk import *  # noqa: F403 - re-exported, listed in sdk.__all__
 from .topology import AttentionMode, CoherenceMetric
 
@@ -48,6 +68,7 @@ __all__ = [
     "Attention",
     "AttentionError",
     "AttentionMode",
+    "AttentionRecommendation",
     "CoherenceMetric",
     "ComponentQuantizer",
     "DifferentiableAttention",
@@ -55,12 +76,18 @@ __all__ = [
     "EmptyInputError",
     "DiagonalGaussian",
     "FisherMetric",
+    "GeometryReport",
     "Gradients",
     "GraphLaplacian",
     "InformationBottleneck",
     "KLDivergence",
     "LaplacianType",
+    "Metric",
+    "MetricStatus",
+    "MetricType",
     "NaturalGradient",
+    "ReportBuilder",
+    "ReportConfig",
     "TangentSpaceMapper",
     "InputTooLargeError",
     "InvalidConfigError",
@@ -74,6 +101,7 @@ __all__ = [
     "geometry",
     "load",
     "mechanisms",
+    "report",
     "topology",
     "training",
     "viz",
