@@ -14,14 +14,9 @@ from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
+from ..kernels.neighbours import squared_distances
 from ..kernels.softmax import masked_softmax, normalize_rows
-from ..kernels.transport import (
-    Clustering,
-    kmeans,
-    kmeans_plus_plus,
-    log_sinkhorn,
-    squared_distances,
-)
+from ..kernels.transport import Clustering, cluster_sums, kmeans, kmeans_plus_plus, log_sinkhorn
 from ..registry import register
 
 __all__ = ["CentroidOTAttention", "CentroidOTConfig", "CentroidTransport"]
@@ -108,7 +103,6 @@ class CentroidOTAttention(Attention):
         if vis.dense() is not None:
             return self._weights(queries, keys, vis) @ values
         solved = self._transport(keys)
-        means = np.zeros((len(solved.clusters.counts), values.shape[1]))
-        np.add.at(means, solved.clusters.labels, values)
-        means /= solved.clusters.counts[:, None]
+        counts = solved.clusters.counts
+        means = cluster_sums(solved.clusters.labels, values, len(counts)) / counts[:, None].astype(np.float32)
         return self.centroid_weights(queries, solved) @ means

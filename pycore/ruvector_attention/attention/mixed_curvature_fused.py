@@ -83,15 +83,17 @@ class MixedCurvatureFusedAttention(Attention):
         )
 
     def _key_features(self, keys: np.ndarray) -> np.ndarray:
+        """float32 features of the keys (through the quantizer with ``quantize``), cached."""
+
         def compute(k: np.ndarray) -> np.ndarray:
             features = self._features(k)
-            return features if self._quantizer is None else self._quantizer.roundtrip(features).astype(np.float64)
+            return features.astype(np.float32) if self._quantizer is None else self._quantizer.roundtrip(features)
 
         return self._cache.get(keys, compute)
 
     def _head_scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        fq, fk = self._features(queries), self._key_features(keys)
-        per_coordinate = np.repeat(self._params["mixing"].astype(np.float64), self.config.component_dims, axis=1)
+        fq, fk = self._features(queries).astype(np.float32), self._key_features(keys)
+        per_coordinate = np.repeat(self._params["mixing"], self.config.component_dims, axis=1)
         return np.stack([(fq * mix) @ fk.T for mix in per_coordinate])
 
     # ------------------------------------------------------------------ public extras
