@@ -74,6 +74,9 @@ def test_seed_example_reads_healthy_and_standard():
     assert report.recommendation is ra.AttentionRecommendation.STANDARD
     assert [m.status() for m in report.metrics] == ["healthy"] * 5
     assert report.metric("ib_kl").value == pytest.approx(0.05)
+    as_dict = report.to_dict()
+    assert as_dict["recommendation"] == "standard" and as_dict["health_score"] == 1.0
+    assert as_dict["metrics"][0] == {"type": "ot_distance", "value": pytest.approx(0.15), "status": "healthy"}
 
 
 def test_builders_are_immutable_and_reject_bad_values():
