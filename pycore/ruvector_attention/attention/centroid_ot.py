@@ -40,7 +40,6 @@ class CentroidTransport:
     clusters: Clustering
     g: np.ndarray
     scale: float
-    sinkhorn_iterations: int
 
 
 @register("centroid_ot")
@@ -83,7 +82,7 @@ class CentroidOTAttention(Attention):
         scale = float(cost.max()) or 1.0
         n = len(keys)
         solution = log_sinkhorn(np.full(n, 1.0 / n), clusters.counts / n, cost / scale, cfg.epsilon, cfg.iterations)
-        return CentroidTransport(clusters, solution.g, scale, solution.iterations)
+        return CentroidTransport(clusters, solution.g, scale)
 
     def centroid_weights(self, queries: np.ndarray, solved: CentroidTransport) -> np.ndarray:
         """``π(j | q)`` for each query, ``(m, M)``."""

@@ -12,7 +12,7 @@ from .. import _validation as check
 from .._validation import non_negative_int, positive_int, probability
 from ..base import Attention
 from ..config import AttentionConfig, spec
-from ..kernels.masking import Visibility
+from ..kernels.masking import Visibility, top_k
 from ..kernels.softmax import masked_softmax
 from ..registry import register
 
@@ -68,15 +68,11 @@ class DualSpaceAttention(Attention):
         self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Weights of the three parts and their fusion coefficients ``(m, 3)``."""
-        m, n = queries.shape[0], keys.shape[0]
-        visible = vis.dense()
-        visible = np.ones((m, n), dtype=bool) if visible is None else np.asarray(visible)
+        m = queries.shape[0]
+        visible = vis.pattern()
         graph = visible if self._extras.get("graph") is None else visible & self._extras["graph"]
         scores = self._scores(queries, keys)
-        k = min(self.config.latent_k, n)
-        ranked = np.where(visible, scores, -np.inf)
-        kth = np.partition(ranked, n - k, axis=1)[:, n - k : n - k + 1]
-        latent = (ranked >= kth) & visible  # ties at the k-th score all join: order-independent
+        latent = top_k(scores, visible, self.config.latent_k)
         w_graph = masked_softmax(scores.copy(), graph)
         w_latent = masked_softmax(scores.copy(), latent)
         w_cross = masked_softmax(self._scores(w_graph @ keys, keys), latent)

@@ -17,13 +17,11 @@ from ..kernels import poincare
 from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
 from ..kernels.softmax import masked_softmax
+from ..kernels.sphere import unit_rows
 from ..registry import register
 from .mixed_curvature import ProductSpaceConfig
 
 __all__ = ["MixedCurvatureFusedAttention", "MixedCurvatureFusedConfig"]
-
-_MIN_NORM = 1e-12
-
 
 @dataclass(frozen=True)
 class MixedCurvatureFusedConfig(ProductSpaceConfig):
@@ -72,12 +70,11 @@ class MixedCurvatureFusedAttention(Attention):
         e, h, s = cfg.slices
         x, c = x.astype(np.float64), -cfg.curvature_h
         tangent = poincare.log_origin(poincare.project(x[:, h], c), c)
-        norms = np.maximum(np.linalg.norm(x[:, s], axis=1, keepdims=True), _MIN_NORM)
         return np.concatenate(
             [
                 x[:, e] / max(cfg.euclidean_dim, 1) ** 0.25,
                 2 * tangent / max(cfg.hyperbolic_dim, 1) ** 0.25,
-                x[:, s] / (norms * np.sqrt(cfg.curvature_s)),
+                unit_rows(x[:, s]) / np.sqrt(cfg.curvature_s),
             ],
             axis=1,
         )

@@ -11,8 +11,10 @@ from .._validation import non_negative_int, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..kernels.cache import KeySetCache
-from ..kernels.masking import Visibility
+from ..kernels.masking import Visibility, top_k
+from ..kernels.neighbours import squared_distances
 from ..kernels.softmax import masked_softmax
+from ..kernels.sphere import random_directions
 from ..registry import register
 
 __all__ = ["SlicedWassersteinAttention", "SlicedWassersteinConfig"]
@@ -48,25 +50,17 @@ class SlicedWassersteinAttention(Attention):
     complexity = "O(n·P)"
 
     def _setup(self) -> None:
-        directions = self._rng.standard_normal((self.config.num_projections, self.config.dim))
-        self._directions = directions / np.linalg.norm(directions, axis=1, keepdims=True)
+        self._directions = random_directions(self._rng, self.config.num_projections, self.config.dim)
         self._cache = KeySetCache()
 
-    def projections(self, x: np.ndarray) -> np.ndarray:
+    def _project(self, x: np.ndarray) -> np.ndarray:
         """``Θx`` per row, ``(rows, P)``."""
         return np.asarray(x, dtype=np.float64) @ self._directions.T
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        n = keys.shape[0]
-        mask = vis.dense()
-        visible = np.ones((queries.shape[0], n), bool) if mask is None else np.asarray(mask)
-        dots = np.where(visible, queries @ keys.T, -np.inf)
-        count = min(self.config.num_candidates, n)
-        kth = np.partition(dots, n - count, axis=1)[:, n - count : n - count + 1]
-        candidates = (dots >= kth) & visible  # ties at the last candidate's score all join
-        pq, pk = self.projections(queries), self._cache.get(keys, self.projections)
-        squared = (pq**2).sum(1)[:, None] + (pk**2).sum(1)[None, :] - 2 * pq @ pk.T
-        sw = np.sqrt(np.maximum(squared, 0.0) / self.config.num_projections)
+        candidates = top_k(queries @ keys.T, vis.pattern(), self.config.num_candidates)
+        pq, pk = self._project(queries), self._cache.get(keys, self._project)
+        sw = np.sqrt(squared_distances(pq, pk) / self.config.num_projections)
         return masked_softmax(-sw / self.config.temperature, candidates).astype(np.float32)
 
     def compute_sliced(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:

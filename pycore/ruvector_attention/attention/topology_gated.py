@@ -14,7 +14,7 @@ from .._validation import enum_value, non_negative_float, positive_float, positi
 from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..errors import InvalidConfigError
-from ..kernels.masking import Visibility
+from ..kernels.masking import Visibility, top_k
 from ..kernels.softmax import masked_softmax, normalize_rows
 from ..registry import register
 from ..topology import AttentionMode, CoherenceMetric, GatingPolicy, window_coherence
@@ -69,7 +69,6 @@ class TopologyGatedAttention(Attention):
         cfg = self.config
         self._policy = GatingPolicy(cfg.stable_threshold, cfg.freeze_threshold, cfg.hysteresis)
         self._last_output: np.ndarray | None = None
-        self._last_coherence = 1.0
 
     def reset(self) -> None:
         """Forget the mode and the previous output."""
@@ -88,36 +87,32 @@ class TopologyGatedAttention(Attention):
         cfg = self.config
         return window_coherence(keys[-cfg.window :], CoherenceMetric(cfg.metric), cfg.k_neighbors)
 
-    def _gate(self, keys: np.ndarray) -> AttentionMode:
-        self._last_coherence = self._coherence(keys)
-        return self._policy.update(self._last_coherence)
+    def _gate(self, keys: np.ndarray) -> tuple[AttentionMode, float]:
+        """The coherence of this key window and the mode it moves the policy to."""
+        c = self._coherence(keys)
+        return self._policy.update(c), c
 
-    def _gated_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, mode: AttentionMode) -> np.ndarray:
+    def _gated_weights(
+        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, mode: AttentionMode, c: float
+    ) -> np.ndarray:
         cfg = self.config
-        mask = vis.dense()
-        visible = np.ones((queries.shape[0], keys.shape[0]), bool) if mask is None else mask
         if mode is AttentionMode.FREEZE:
-            return normalize_rows(visible.astype(np.float32))
+            return normalize_rows(vis.pattern().astype(np.float32))
         scores = queries @ keys.T / math.sqrt(self.dim)
         if mode is AttentionMode.STABLE:
-            return masked_softmax(scores, mask)
-        k = cfg.top_k if self._last_coherence >= cfg.cautious_threshold else max(cfg.top_k // 2, 1)
-        n = keys.shape[0]
-        if k < n:
-            ranked = np.where(visible, scores, -np.inf)
-            kth = np.partition(ranked, n - k, axis=1)[:, n - k : n - k + 1]
-            visible = visible & (ranked >= kth)
-        return masked_softmax(scores / cfg.cautious_temperature, visible)
+            return masked_softmax(scores, vis.dense())
+        k = cfg.top_k if c >= cfg.cautious_threshold else max(cfg.top_k // 2, 1)
+        return masked_softmax(scores / cfg.cautious_temperature, top_k(scores, vis.pattern(), k))
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._gated_weights(queries, keys, vis, self._gate(keys))
+        return self._gated_weights(queries, keys, vis, *self._gate(keys))
 
     def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
-        mode = self._gate(keys)
+        mode, c = self._gate(keys)
         expected_shape = (queries.shape[0], values.shape[1])
         if mode is AttentionMode.FREEZE and self._last_output is not None and self._last_output.shape == expected_shape:
             return self._last_output.copy()
-        output = self._gated_weights(queries, keys, vis, mode) @ values
+        output = self._gated_weights(queries, keys, vis, mode, c) @ values
         self._last_output = np.asarray(output, dtype=np.float32)
         return output
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Visibility", "dropout"]
+__all__ = ["Visibility", "dropout", "top_k"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,11 @@ class Visibility:
         """The full ``(rows, cols)`` pattern, or None if every key is visible."""
         return self.block(0, self.cols)
 
+    def pattern(self) -> np.ndarray:
+        """The full ``(rows, cols)`` boolean pattern, all True when every key is visible."""
+        dense = self.dense()
+        return np.ones((self.rows, self.cols), dtype=bool) if dense is None else np.asarray(dense)
+
     def blind_rows(self) -> np.ndarray | None:
         """Boolean ``(rows,)``: queries that see no key at all (None when there are none)."""
         pattern = self.dense()
@@ -87,3 +92,14 @@ def dropout(weights: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarr
         return np.zeros_like(weights)
     keep = rng.random(weights.shape, dtype=np.float32) >= p
     return weights * keep / np.float32(1.0 - p)
+
+
+def top_k(scores: np.ndarray, visible: np.ndarray, k: int) -> np.ndarray:
+    """Boolean ``(m, n)``: the visible entries among the ``k`` highest scores of each row.
+    Ties at the k-th score all join, so the result does not depend on key order."""
+    n = scores.shape[1]
+    if k >= n:
+        return visible
+    ranked = np.where(visible, scores, -np.inf)
+    kth = np.partition(ranked, n - k, axis=1)[:, n - k : n - k + 1]
+    return (ranked >= kth) & visible

@@ -80,7 +80,6 @@ class TransportPlan:
     g: np.ndarray
     cost: np.ndarray
     epsilon: float
-    iterations: int
 
     @property
     def plan(self) -> np.ndarray:
@@ -107,11 +106,10 @@ def log_sinkhorn(
     """
     log_a, log_b = np.log(a), np.log(b)
     f, g = np.zeros(len(a)), np.zeros(len(b))
-    done, converged = 0, False
-    while done < iterations and not converged:
-        done += 1
+    for _ in range(iterations):
         g = epsilon * (log_b - _logsumexp((f[:, None] - cost) / epsilon, axis=0))
         f = epsilon * (log_a - _logsumexp((g[None, :] - cost) / epsilon, axis=1))
         columns = np.exp((f[:, None] + g[None, :] - cost) / epsilon).sum(axis=0)
-        converged = np.abs(columns - b).max() < tol
-    return TransportPlan(f, g, cost, epsilon, done)
+        if np.abs(columns - b).max() < tol:
+            break
+    return TransportPlan(f, g, cost, epsilon)

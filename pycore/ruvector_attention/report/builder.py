@@ -13,6 +13,7 @@ from .. import _validation as check
 from .._validation import enum_value, non_negative_int, positive_float, positive_int, probability
 from ..config import AttentionConfig, spec
 from ..errors import InvalidInputError
+from ..kernels.sphere import random_directions
 from ..topology import CoherenceMetric, window_coherence
 from . import analysis
 from .metrics import Metric, MetricStatus, MetricType
@@ -151,8 +152,7 @@ class ReportBuilder:
         rng = np.random.default_rng(cfg.seed)
         sample = k[np.sort(rng.choice(n, size=min(cfg.sample_size, n), replace=False))]
         context = k[np.sort(rng.choice(n, size=min(_ENTROPY_CONTEXT, n), replace=False))]
-        directions = rng.standard_normal((cfg.num_projections, k.shape[1]))
-        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        directions = random_directions(rng, cfg.num_projections, k.shape[1])
         within, spread = analysis.attention(sample, sample), analysis.attention(sample, context)
         neighbours = min(cfg.k_neighbors, len(sample) - 1)
         builder = (

@@ -7,11 +7,9 @@ import enum
 import numpy as np
 
 from ..kernels.neighbours import nearest_neighbours, squared_distances
+from ..kernels.sphere import unit_rows
 
 __all__ = ["CoherenceMetric", "window_coherence"]
-
-_MIN_NORM = 1e-12
-
 
 class CoherenceMetric(enum.Enum):
     """How coherence is measured on the k-nearest-neighbour graph of the window's keys."""
@@ -44,7 +42,7 @@ def window_coherence(keys: np.ndarray, metric: CoherenceMetric, k_neighbors: int
     if metric is CoherenceMetric.CUT_PROXY:
         half = w // 2
         return float(1.0 - np.mean((rows < half) != (neighbours < half)))
-    unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), _MIN_NORM)
+    unit = unit_rows(x)
     cosines = np.clip(np.einsum("id,ikd->ik", unit, unit[neighbours]), -1.0, 1.0)
     if metric is CoherenceMetric.DISAGREEMENT:
         return float(1.0 - cosines.var(axis=1).mean())
