@@ -8,12 +8,16 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 from . import (
     attention,
     compression,
     curvature,
     errors,
     geometry,
+    limits,
     report,
     sdk,
     topology,
@@ -56,15 +60,25 @@ from .topology import AttentionMode, CoherenceMetric
 
 __version__ = "0.1.0"
 
-MAX_KEYS: int = 1_000_000
-"""Most keys any call accepts; raise it deliberately for bigger inputs."""
 
-MAX_SCORES: int = 1 << 28
-"""Most ``queries x keys`` scores a call may hold at once (1 GiB of float32)."""
+
+class _Package(types.ModuleType):
+    """The package module, forwarding the settable limits to :mod:`.limits` (which every
+    check reads), so that ``ra.MAX_KEYS = n`` takes effect everywhere."""
+
+
+def _limit(name: str) -> property:
+    return property(lambda self: getattr(limits, name), lambda self, value: setattr(limits, name, value))
+
+
+for _name in ("MAX_KEYS", "MAX_SCORES", "MAX_WORK_BYTES"):
+    setattr(_Package, _name, _limit(_name))
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "MAX_KEYS",
     "MAX_SCORES",
+    "MAX_WORK_BYTES",
     "Attention",
     "AttentionError",
     "AttentionMode",
@@ -99,6 +113,7 @@ __all__ = [
     "errors",
     "from_dict",
     "geometry",
+    "limits",
     "load",
     "mechanisms",
     "report",

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import limits
 from .errors import (
     DimensionMismatchError,
     EmptyInputError,
@@ -143,32 +144,10 @@ def as_matrix(value: Any, name: str, *, cols: int | None = None) -> np.ndarray:
     return arr
 
 
-def check_work(rows: int, cols: int) -> None:
-    """Refuse an ``(rows, cols)`` score matrix larger than ``ra.MAX_SCORES`` entries."""
-    import ruvector_attention
-
-    limit = int(ruvector_attention.MAX_SCORES)
-    if rows * cols > limit:
-        raise InputTooLargeError(
-            f"{rows} queries x {cols} keys = {rows * cols} scores, more than ra.MAX_SCORES = {limit}"
-            " (flash attention's compute streams its scores and is not limited)",
-            max=limit,
-            actual=rows * cols,
-        )
-
-
 def as_keys(keys: Any, *, dim: int) -> np.ndarray:
     """Validate a key matrix ``(n, dim)`` with ``1 <= n <= ra.MAX_KEYS``."""
-    import ruvector_attention
-
     k = as_matrix(keys, "keys", cols=dim)
-    limit = int(ruvector_attention.MAX_KEYS)
-    if k.shape[0] > limit:
-        raise InputTooLargeError(
-            f"keys has {k.shape[0]} rows, more than ra.MAX_KEYS = {limit}",
-            max=limit,
-            actual=k.shape[0],
-        )
+    limits.check_keys(k.shape[0])
     return k
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _validation as check
+from . import limits
 from .config import AttentionConfig
 from .errors import DimensionMismatchError, InvalidConfigError
 from .kernels.masking import Visibility, dropout
@@ -204,7 +205,7 @@ class Attention(abc.ABC):
         k = check.as_keys(keys, dim=self.dim)
         m, n = q.shape[0], k.shape[0]
         if values is None or not self.streams_scores:
-            check.check_work(m, n)
+            limits.check_scores(m, n)
         v = None
         if values is not None:
             v = check.as_values(values, count=n, dim=self.dim if self.values_match_dim else None)
