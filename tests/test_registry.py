@@ -202,15 +202,25 @@ def test_too_many_keys(monkeypatch, rng):
 
 
 def test_too_many_scores(monkeypatch, rng):
+    """MAX_SCORES caps returned weight matrices; compute_batch works in row blocks instead."""
     q, k, v = _data(build("scaled_dot"), rng)
     monkeypatch.setattr(ra, "MAX_SCORES", 20)
     with pytest.raises(ra.InputTooLargeError) as err:
-        build("scaled_dot").compute_batch(q, k, v)
+        build("scaled_dot").weights_batch(q, k)
     assert (err.value.max, err.value.actual) == (20, 36)
-    flash = build("flash")
-    assert flash.compute_batch(q, k, v).shape == (4, 5)  # streams its scores
-    with pytest.raises(ra.InputTooLargeError):
-        flash.weights_batch(q, k)
+    assert build("flash").compute_batch(q, k, v).shape == (4, 5)
+
+
+def test_work_bytes_limit_blocks_rows_and_refuses_one_row_too_big(monkeypatch, rng):
+    attn = build("scaled_dot")
+    q, k, v = _data(attn, rng)
+    whole = attn.compute_batch(q, k, v, causal=True)
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", attn._row_bytes(9, 5))  # one row per block
+    np.testing.assert_allclose(attn.compute_batch(q, k, v, causal=True), whole, rtol=1e-5, atol=1e-7)
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", 10)
+    with pytest.raises(ra.InputTooLargeError) as err:
+        attn.compute_batch(q, k, v)
+    assert err.value.max == 10
 
 
 def test_bad_masks(rng):

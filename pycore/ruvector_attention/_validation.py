@@ -191,6 +191,14 @@ def as_mask(mask: Any, rows: int, cols: int, *, single: bool) -> np.ndarray | No
     )
 
 
+def flag(name: str, value: Any) -> bool | None:
+    """A per-call boolean flag: ``True``, ``False`` or ``None`` (the config decides); a
+    string such as ``"false"`` or a number is refused, never taken as truthy."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    raise InvalidInputError(f"{name} must be True, False or None, got {value!r}")
+
+
 def as_index(value: Any, name: str, *, upper: int) -> int:
     """A Python int in ``[0, upper)``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

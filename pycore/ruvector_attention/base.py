@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,6 +27,7 @@ from . import limits
 from .config import AttentionConfig
 from .errors import DimensionMismatchError, InvalidConfigError
 from .kernels.masking import Visibility, dropout
+from .kernels.numeric import matmul, to_float32
 
 __all__ = ["Attention", "DifferentiableAttention", "Gradients"]
 
@@ -61,8 +62,11 @@ class Attention(abc.ABC):
     stateful: ClassVar[bool] = False
     """True when calls change the instance (topology_gated's mode and last output): the JS
     pools send every call of such a mechanism to one worker."""
-    streams_scores: ClassVar[bool] = False
-    """True when ``compute`` never holds all ``(m, n)`` scores (exempt from ``MAX_SCORES``)."""
+    row_blocks: ClassVar[bool] = True
+    """True when a batch may run in blocks of query rows (within one call, so that working
+    memory stays within ``ra.MAX_WORK_BYTES``); false where rows share state (moe's capacity)."""
+    row_temporaries: ClassVar[int] = 6
+    """How many float64 ``(rows, n)`` temporaries per head a kernel holds at once."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -70,7 +74,8 @@ class Attention(abc.ABC):
             cls.__signature__ = inspect.signature(cls.Config)  # type: ignore[attr-defined]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.config = self.Config(*args, **kwargs)
+        self.config = self.Config.from_arguments(self.name or type(self).__name__, *args, **kwargs)
+        limits.check_bytes(self.config.state_bytes(), f"the parameters and buffers of {type(self).__name__}")
         self.training = False
         self._params: dict[str, np.ndarray] = {}
         self._rng = np.random.default_rng(getattr(self.config, "seed", 0))
@@ -114,7 +119,7 @@ class Attention(abc.ABC):
     @contextlib.contextmanager
     def _call_extras(self, **extras: Any) -> Iterator[None]:
         """Per-call inputs beyond queries, keys and values (edge features, graph distances),
-        seen by the kernels as ``self._extras`` for the duration of one public call."""
+        seen by the kernels as ``self._extras`` for the duration of one kernel call."""
         previous, self._extras = self._extras, extras
         try:
             yield
@@ -133,46 +138,106 @@ class Attention(abc.ABC):
         ``extras`` are the per-call inputs some mechanisms take (``position``,
         ``edge_features``, ``distances``; see each class); others reject them.
         """
-        q, k, v, vis = self._prepare(query, keys, values, mask, single=True)
-        with self._call_extras(**self._extra_inputs(extras, vis)):
-            return self._finish(self._forward(q, k, v, vis)[0])
+        return self._call("forward", query, keys, values, mask, single=True, extras=extras)[0]
 
     def compute_batch(
         self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
     ) -> np.ndarray:
         """Attend queries ``(m, d)``; returns ``(m, dv)``. ``causal`` overrides the config."""
-        q, k, v, vis = self._prepare(queries, keys, values, mask, single=False, causal=causal)
-        with self._call_extras(**self._extra_inputs(extras, vis)):
-            return self._finish(self._forward(q, k, v, vis))
+        return self._call("forward", queries, keys, values, mask, single=False, causal=causal, extras=extras)
 
     def weights(self, query: Any, keys: Any, mask: Any = None, **extras: Any) -> np.ndarray:
         """The ``(n,)`` attention weights of one query (non-negative, summing to 1)."""
-        q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
-        with self._call_extras(**self._extra_inputs(extras, vis)):
-            return self._finish(self._weights(q, k, vis)[0])
+        return self._call("weights", query, keys, None, mask, single=True, extras=extras)[0]
 
     def weights_batch(
         self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
     ) -> np.ndarray:
         """The ``(m, n)`` attention weights of a batch of queries; rows sum to 1."""
-        q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
-        with self._call_extras(**self._extra_inputs(extras, vis)):
-            return self._finish(self._weights(q, k, vis))
+        return self._call("weights", queries, keys, None, mask, single=False, causal=causal, extras=extras)
 
     def head_weights_batch(
         self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
     ) -> np.ndarray:
         """Weights per head, ``(num_heads, m, n)`` (one head for single-head mechanisms)."""
-        q, k, _, vis = self._prepare(queries, keys, None, mask, single=False, causal=causal)
-        with self._call_extras(**self._extra_inputs(extras, vis)):
-            return self._finish(self._head_weights(q, k, vis))
+        return self._call("head_weights", queries, keys, None, mask, single=False, causal=causal, extras=extras)
+
+    def _call(
+        self,
+        kind: str,
+        queries: Any,
+        keys: Any,
+        values: Any,
+        mask: Any,
+        *,
+        single: bool,
+        causal: Any = None,
+        extras: dict[str, Any],
+        rows: tuple[int, int] | None = None,
+    ) -> np.ndarray:
+        """Validate, then run the ``kind`` kernel (``forward``, ``weights`` or ``head_weights``)
+        in row blocks. ``rows = (offset, total)`` marks the queries as rows ``offset..`` of a
+        batch of ``total`` (a slice computed elsewhere, e.g. by one worker of a pool)."""
+        q, k, v, vis = self._prepare(queries, keys, values, mask, single=single, causal=causal)
+        if rows is not None:
+            vis = vis.rows_of(*rows)
+        if kind != "forward":
+            limits.check_scores(q.shape[0] * (self.num_heads if kind == "head_weights" else 1), k.shape[0])
+        kernel = {
+            "forward": lambda qb, visb: self._forward(qb, k, v, visb),
+            "weights": lambda qb, visb: self._weights(qb, k, visb),
+            "head_weights": lambda qb, visb: self._head_weights(qb, k, visb),
+        }[kind]
+        return self._in_row_blocks(kernel, q, k, v, vis, self._extra_inputs(extras, vis))
 
     def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
         """Validate per-call inputs (``vis`` tells ``rows``, ``cols`` and whether it is a single
-        query: ``positions is None``); mechanisms that take some override this."""
+        query: ``positions is None``); mechanisms that take some override this. In a batch,
+        array-valued inputs are per query row (leading axis ``rows``)."""
         if extras:
-            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {sorted(extras)}")
+            raise InvalidConfigError(f"{type(self).__name__} got unexpected keyword arguments {sorted(extras)}")
         return {}
+
+    # ------------------------------------------------------------------ row blocks
+
+    def _row_bytes(self, n: int, dv: int) -> int:
+        """Working bytes one query row needs in the kernels: ``row_temporaries`` float64
+        rows of ``n`` scores per head (mechanisms with other temporaries override)."""
+        return 8 * self.row_temporaries * self.num_heads * (n + dv)
+
+    def _block_size(self, m: int, n: int, dv: int) -> int:
+        """Query rows per block so that a block's working memory fits ``ra.MAX_WORK_BYTES``."""
+        if self.row_blocks:
+            return limits.block_rows(m, self._row_bytes(n, dv), self.name or type(self).__name__)
+        limits.check_bytes(m * self._row_bytes(n, dv), f"{self.name} over {m} queries at once")
+        return m
+
+    def _in_row_blocks(
+        self,
+        kernel: Callable[[np.ndarray, Visibility], Any],
+        queries: np.ndarray,
+        keys: np.ndarray,
+        values: np.ndarray | None,
+        vis: Visibility,
+        extras: dict[str, Any],
+    ) -> Any:
+        """``kernel(queries, vis)`` over blocks of query rows, results joined along the row
+        axis (the second last); per-row ``extras`` are sliced with the rows."""
+        m = queries.shape[0]
+        size = self._block_size(m, keys.shape[0], 0 if values is None else values.shape[1])
+        if size >= m:
+            with self._call_extras(**extras):
+                return to_float32(kernel(queries, vis))
+        out = None
+        for start in range(0, m, size):
+            stop = min(start + size, m)
+            sliced = {name: value[start:stop] if isinstance(value, np.ndarray) else value for name, value in extras.items()}
+            with self._call_extras(**sliced):
+                part = to_float32(kernel(queries[start:stop], vis.slice(start, stop)))
+            if out is None:
+                out = np.empty((*part.shape[:-2], m, part.shape[-1]), dtype=np.float32)
+            out[..., start:stop, :] = part
+        return out
 
     # ------------------------------------------------------------------ kernels
 
@@ -186,7 +251,7 @@ class Attention(abc.ABC):
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
     ) -> np.ndarray:
-        return self._weights(queries, keys, vis) @ values
+        return matmul(self._weights(queries, keys, vis), values)
 
     # ------------------------------------------------------------------ validation
 
@@ -204,15 +269,14 @@ class Attention(abc.ABC):
         q = self._prepare_queries(queries, single=single)
         k = check.as_keys(keys, dim=self.dim)
         m, n = q.shape[0], k.shape[0]
-        if values is None or not self.streams_scores:
-            limits.check_scores(m, n)
         v = None
         if values is not None:
             v = check.as_values(values, count=n, dim=self.dim if self.values_match_dim else None)
+        causal = check.flag("causal", causal)
         if causal is None:
             causal = getattr(self.config, "causal", False)
         positions = None if single else np.arange(m)
-        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), bool(causal), positions)
+        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), causal, positions)
         return q, k, v, vis
 
     def _prepare_queries(self, queries: Any, *, single: bool) -> np.ndarray:
@@ -223,7 +287,7 @@ class Attention(abc.ABC):
 
     @staticmethod
     def _finish(result: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(result, dtype=np.float32)
+        return to_float32(result)
 
     # ------------------------------------------------------------------ parameters
 
@@ -297,13 +361,44 @@ class DifferentiableAttention(Attention):
                     expected=q.shape[0],
                     actual=g.shape[0],
                 )
-        with self._call_extras(**self._extra_inputs(extras, vis)):
-            grads = self._backward(q, k, v, vis, g)
+        grads = self._backward_in_row_blocks(q, k, v, vis, g, self._extra_inputs(extras, vis))
         return Gradients(
             query=self._finish(grads.query[0] if single else grads.query),
             keys=self._finish(grads.keys),
             values=self._finish(grads.values),
             params={name: self._finish(value) for name, value in grads.params.items()},
+        )
+
+    def _backward_in_row_blocks(
+        self,
+        queries: np.ndarray,
+        keys: np.ndarray,
+        values: np.ndarray,
+        vis: Visibility,
+        grad_output: np.ndarray,
+        extras: dict[str, Any],
+    ) -> Gradients:
+        """``_backward`` over blocks of query rows: the loss is a sum over rows, so query
+        gradients are joined and key, value and parameter gradients summed (in float64)."""
+        m = queries.shape[0]
+        size = self._block_size(m, keys.shape[0], values.shape[1])
+        parts = []
+        for start in range(0, m, size):
+            stop = min(start + size, m)
+            sliced = {name: value[start:stop] if isinstance(value, np.ndarray) else value for name, value in extras.items()}
+            block_vis = vis if size >= m else vis.slice(start, stop)
+            with self._call_extras(**sliced):
+                parts.append(self._backward(queries[start:stop], keys, values, block_vis, grad_output[start:stop]))
+        if len(parts) == 1:
+            return parts[0]
+        total = lambda name: sum(np.asarray(getattr(p, name), dtype=np.float64) for p in parts)  # noqa: E731
+        return Gradients(
+            query=np.concatenate([to_float32(p.query) for p in parts]),
+            keys=total("keys"),
+            values=total("values"),
+            params={
+                name: sum(np.asarray(p.params[name], dtype=np.float64) for p in parts) for name in parts[0].params
+            },
         )
 
     @abc.abstractmethod

@@ -90,15 +90,10 @@ def describe(name: str, dim: int) -> str:
 def create(handle: int, name: str, config_json: str) -> str:
     """Build mechanism ``name`` from a JSON config (snake_case keys) under ``handle``;
     returns its info as JSON."""
-    cls = resolve(name)
     config = json.loads(config_json)
-    fields = {f.name for f in dataclasses.fields(cls.Config)}
-    unknown = sorted(set(config) - fields)
-    if unknown:
-        raise InvalidConfigError(
-            f"{cls.name} has no option {', '.join(map(repr, unknown))}; its options are {sorted(fields)}"
-        )
-    attn = cls(**config)
+    if not isinstance(config, dict):
+        raise InvalidConfigError(f"a config must be an object of options, got {config_json}")
+    attn = resolve(name)(**config)
     _handles[int(handle)] = attn
     return json.dumps(_info(attn))
 
@@ -208,15 +203,13 @@ def call(
     m = None if mask is None else _mask(mask, options.get("mask_rows"))
     if method == "compute_batch" and values_m is None:
         raise InvalidInputError("compute_batch needs values")
-    q, k, v, vis = attn._prepare(
-        queries, keys_m, values_m, m, single=False, causal=options.get("causal")
-    )
+    rows = None
     if options.get("row_offset") is not None:
-        total = check.positive_int("total_rows", options["total_rows"])
-        vis = vis.rows_of(check.non_negative_int("row_offset", options["row_offset"]), total)
-    with attn._call_extras(**attn._extra_inputs(extras, vis)):
-        if method == "compute_batch":
-            return attn._finish(attn._forward(q, k, v, vis))
-        if method == "weights_batch":
-            return attn._finish(attn._weights(q, k, vis))
-        return attn._finish(attn._head_weights(q, k, vis))
+        rows = (
+            check.non_negative_int("row_offset", options["row_offset"]),
+            check.positive_int("total_rows", options["total_rows"]),
+        )
+    kind = {"compute_batch": "forward", "weights_batch": "weights", "head_weights_batch": "head_weights"}[method]
+    return attn._call(
+        kind, queries, keys_m, values_m, m, single=False, causal=options.get("causal"), extras=extras, rows=rows
+    )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import inspect
 from typing import Any
 
 from ._validation import Check
+from .errors import InvalidConfigError
 
 __all__ = ["AttentionConfig", "spec", "divisor_at_most"]
 
@@ -53,6 +55,25 @@ class AttentionConfig:
 
     def validate(self) -> None:
         """Cross-field rules; subclasses override. Field checks have already run."""
+
+    @classmethod
+    def from_arguments(cls, name: str, *args: Any, **kwargs: Any) -> AttentionConfig:
+        """The config of mechanism ``name`` from constructor arguments; an unknown, missing or
+        repeated option is an :class:`InvalidConfigError` (a ``TypeError`` too) naming the options."""
+        fields = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(kwargs) - set(fields))
+        if unknown:
+            raise InvalidConfigError(f"{name} has no option {', '.join(map(repr, unknown))}; its options are {fields}")
+        try:
+            inspect.signature(cls).bind(*args, **kwargs)
+        except TypeError as err:
+            raise InvalidConfigError(f"{name}: {err}; its options are {fields}") from None
+        return cls(*args, **kwargs)
+
+    def state_bytes(self) -> int:
+        """Bytes of the parameters and fixed buffers this config makes a mechanism allocate
+        (checked against ``ra.MAX_WORK_BYTES`` before any is allocated); override where large."""
+        return 0
 
     @classmethod
     def example(cls, dim: int) -> dict[str, Any]:

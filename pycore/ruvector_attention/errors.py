@@ -63,7 +63,7 @@ class InvalidInputError(AttentionError):
 
 
 class InputTooLargeError(AttentionError):
-    """More keys than ``ra.MAX_KEYS``."""
+    """More keys than ``ra.MAX_KEYS``, or work beyond ``ra.MAX_WORK_BYTES`` / ``ra.MAX_SCORES``."""
 
     fields = ("max", "actual")
 
@@ -73,8 +73,9 @@ class InputTooLargeError(AttentionError):
         self.actual = actual
 
 
-class InvalidConfigError(AttentionError):
-    """A constructor argument is out of its domain."""
+class InvalidConfigError(AttentionError, TypeError):
+    """A constructor argument is out of its domain, or an unknown keyword (hence also a
+    :class:`TypeError`, what Python raises for an unexpected keyword argument)."""
 
     fields = ("reason",)
 

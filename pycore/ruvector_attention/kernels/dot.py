@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .numeric import all_finite, matmul
 from .softmax import masked_softmax, softmax_backward
 
 __all__ = ["dot_scores", "dot_softmax", "dot_attention_backward"]
 
 
 def dot_scores(queries: np.ndarray, keys: np.ndarray, scale: float) -> np.ndarray:
-    """``(queries · scale) @ keys.T``, scaling the smaller operand; ``(..., m, n)``."""
-    return (queries * np.float32(scale)) @ np.swapaxes(keys, -1, -2)
+    """``(queries · scale) @ keys.T``; ``(..., m, n)``. float32, or float64 where float32
+    would overflow (inputs near float32's limits), so the scores are always finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = (queries * np.float32(scale)) @ np.swapaxes(keys, -1, -2)
+    if all_finite(scores):
+        return scores
+    return (queries.astype(np.float64) * scale) @ np.swapaxes(keys, -1, -2).astype(np.float64)
 
 
 def dot_softmax(
@@ -33,5 +39,5 @@ def dot_attention_backward(
     ``dV = Wᵀ G``, ``dS = W ⊙ (G Vᵀ - rowsum(W ⊙ G Vᵀ))``, ``dQ = scale·dS K``,
     ``dK = scale·dSᵀ Q``."""
     weights = dot_softmax(queries, keys, scale, mask)
-    grad_scores = softmax_backward(weights, grad_output @ values.T) * np.float32(scale)
-    return grad_scores @ keys, grad_scores.T @ queries, weights.T @ grad_output
+    grad_scores = softmax_backward(weights, matmul(grad_output, values.T)) * scale
+    return matmul(grad_scores, keys), matmul(grad_scores.T, queries), matmul(weights.T, grad_output)

@@ -48,6 +48,13 @@ class Visibility:
         positions = np.arange(start, start + self.rows)
         return Visibility(self.rows, self.cols, self.mask, self.causal, positions, total)
 
+    def slice(self, start: int, stop: int) -> Visibility:
+        """Rows ``start..stop`` of this batch's pattern (positions kept global)."""
+        positions = np.arange(self.rows) if self.positions is None else self.positions
+        mask = None if self.mask is None else self.mask[start:stop]
+        total = self.rows if self.total_rows is None else self.total_rows
+        return Visibility(stop - start, self.cols, mask, self.causal, positions[start:stop], total)
+
     def block(self, start: int = 0, stop: int | None = None) -> np.ndarray | None:
         """The boolean pattern of key columns ``[start, stop)``, or None if all visible."""
         stop = self.cols if stop is None else stop

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .numeric import all_finite
+
 __all__ = ["Segments", "masked_softmax", "normalize_rows", "entropy", "softmax_backward"]
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """``softmax`` over the last axis with masked entries at exactly 0.
+    """``softmax`` over the last axis with masked entries at exactly 0, as float32.
 
-    A row whose every entry is masked comes out all zeros (never NaN). ``scores`` may be
-    overwritten (pass a fresh array).
+    A row whose every entry is masked comes out all zeros (never NaN). ``scores`` (float32,
+    or float64 from an overflow-safe kernel) must be finite and may be overwritten.
 
     >>> masked_softmax(np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([[False, False], [True, False]]))
     array([[0., 0.],
-           [1., 0.]])
+           [1., 0.]], dtype=float32)
     """
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
@@ -24,7 +26,7 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
         row_max[~np.isfinite(row_max)] = 0.0
     scores -= row_max
     np.exp(scores, out=scores)
-    return normalize_rows(scores)
+    return normalize_rows(scores).astype(np.float32, copy=False)
 
 
 def normalize_rows(weights: np.ndarray) -> np.ndarray:
@@ -44,8 +46,13 @@ def entropy(weights: np.ndarray) -> np.ndarray:
 def softmax_backward(weights: np.ndarray, grad_weights: np.ndarray) -> np.ndarray:
     """Gradient w.r.t. the scores of ``weights = softmax(scores)``:
     ``w ⊙ (g - Σ_j g_j w_j)`` (masked entries, where ``w = 0``, get 0)."""
-    inner = np.sum(grad_weights * weights, axis=-1, keepdims=True)
-    return weights * (grad_weights - inner)
+    with np.errstate(over="ignore", invalid="ignore"):
+        inner = np.sum(grad_weights * weights, axis=-1, keepdims=True)
+        grad = weights * (grad_weights - inner)
+    if all_finite(grad):
+        return grad
+    grad_weights = grad_weights.astype(np.float64)
+    return weights * (grad_weights - np.sum(grad_weights * weights, axis=-1, keepdims=True))
 
 
 class Segments:

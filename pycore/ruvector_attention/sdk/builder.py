@@ -109,15 +109,7 @@ class AttentionBuilder:
 
     def build(self) -> Attention:
         """Create the mechanism; raises :class:`InvalidConfigError` for an unknown option."""
-        cls = resolve(self._mechanism)
-        fields = {f.name for f in dataclasses.fields(cls.Config)}
-        unknown = sorted(set(self._options) - fields)
-        if unknown:
-            raise InvalidConfigError(
-                f"{cls.name} has no option {', '.join(map(repr, unknown))}; "
-                f"its options are {sorted(fields - {'dim'})}"
-            )
-        return cls(dim=self._dim, **self._options)
+        return resolve(self._mechanism)(dim=self._dim, **self._options)
 
 
 def scaled_dot(dim: int) -> AttentionBuilder:

@@ -1,0 +1,50 @@
+"""Arithmetic that stays finite for every finite float32 input.
+
+Float32 products of large inputs overflow (``1e20 · 1e20``) although the quantities
+attention needs from them (softmax weights, convex combinations of values) are finite.
+The kernels here compute in float32 and, only when that overflowed, once more in float64,
+whose range holds every product and sum of float32 numbers (``d · 3.4e38² ≈ 1.2e77 · d``).
+Results that are mathematically beyond float32's range are saturated when they leave the
+package (:func:`to_float32`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["FLOAT32_MAX", "all_finite", "matmul", "to_float32"]
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def all_finite(x: np.ndarray) -> bool:
+    """True when ``x`` holds no NaN or ±Inf: one pairwise sum (NaN and Inf propagate);
+    a sum of huge finite entries that overflows only sends the caller to its exact path."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(x, axis=None)))
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``: float32 when it fits, else recomputed in float64 (exact products of float32).
+
+    >>> big = np.full((1, 2), 1e20, dtype=np.float32)
+    >>> matmul(big, big.T).dtype, float(matmul(big, big.T)[0, 0])
+    (dtype('float64'), 2.0000000801635102e+40)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = a @ b
+    if out.dtype == np.float64 or all_finite(out):
+        return out
+    return a.astype(np.float64) @ b.astype(np.float64)
+
+
+def to_float32(x: np.ndarray) -> np.ndarray:
+    """A C-contiguous float32 copy or view of ``x``, saturating values beyond float32's range
+    (a convex combination of float32 values can exceed it only by rounding).
+
+    >>> to_float32(np.array([1e39, -1e39, 1.5]))
+    array([ 3.4028235e+38, -3.4028235e+38,  1.5000000e+00], dtype=float32)
+    """
+    if x.dtype != np.float32:
+        x = np.clip(x, -FLOAT32_MAX, FLOAT32_MAX)
+    return np.ascontiguousarray(x, dtype=np.float32)
