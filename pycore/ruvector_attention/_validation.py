@@ -230,9 +230,17 @@ def non_negative_int(name: str, value: Any) -> int:
     return int(value)
 
 
+CONFIG_REAL_RANGE = (1e-30, 1e30)
+"""Magnitudes a real config value may have (besides 0): factors and divisors of scores
+within it keep every score of float32 inputs finite in float64 (``1e77·d·1e30``)."""
+
+
 def _real(name: str, value: Any, expected: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise _config_error(name, expected, value)
+    low, high = CONFIG_REAL_RANGE
+    if value != 0 and not low <= abs(value) <= high:
+        raise _config_error(name, f"{expected} with magnitude in [{low:g}, {high:g}]", value)
     return float(value)
 
 

@@ -62,9 +62,6 @@ class Attention(abc.ABC):
     stateful: ClassVar[bool] = False
     """True when calls change the instance (topology_gated's mode and last output): the JS
     pools send every call of such a mechanism to one worker."""
-    row_blocks: ClassVar[bool] = True
-    """True when a batch may run in blocks of query rows (within one call, so that working
-    memory stays within ``ra.MAX_WORK_BYTES``); false where rows share state (moe's capacity)."""
     row_temporaries: ClassVar[int] = 6
     """How many float64 ``(rows, n)`` temporaries per head a kernel holds at once."""
 
@@ -75,7 +72,7 @@ class Attention(abc.ABC):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.config = self.Config.from_arguments(self.name or type(self).__name__, *args, **kwargs)
-        limits.check_bytes(self.config.state_bytes(), f"the parameters and buffers of {type(self).__name__}")
+        limits.check_bytes(self.config.state_bytes(), f"{type(self).__name__} (its parameters and buffers)")
         self.training = False
         self._params: dict[str, np.ndarray] = {}
         self._rng = np.random.default_rng(getattr(self.config, "seed", 0))
@@ -207,10 +204,7 @@ class Attention(abc.ABC):
 
     def _block_size(self, m: int, n: int, dv: int) -> int:
         """Query rows per block so that a block's working memory fits ``ra.MAX_WORK_BYTES``."""
-        if self.row_blocks:
-            return limits.block_rows(m, self._row_bytes(n, dv), self.name or type(self).__name__)
-        limits.check_bytes(m * self._row_bytes(n, dv), f"{self.name} over {m} queries at once")
-        return m
+        return limits.block_rows(m, self._row_bytes(n, dv), self.name or type(self).__name__)
 
     def _in_row_blocks(
         self,

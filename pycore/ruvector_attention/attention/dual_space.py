@@ -12,7 +12,9 @@ from .. import _validation as check
 from .._validation import non_negative_int, positive_int, probability
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility, top_k
+from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax
 from ..registry import register
 
@@ -25,6 +27,9 @@ class DualSpaceConfig(AttentionConfig):
     graph_weight: float = spec(probability, 0.5)
     latent_k: int = spec(positive_int, 8)
     seed: int = spec(non_negative_int, 0)
+
+    def state_bytes(self) -> int:
+        return 2 * 4 * self.dim * self.dim
 
 
 @register("dual_space")
@@ -62,7 +67,8 @@ class DualSpaceAttention(Attention):
         return {"graph": check.as_mask(graph_mask, vis.rows, vis.cols, single=vis.positions is None)}
 
     def _scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        return (queries @ self._params["w_q"]) @ (keys @ self._params["w_k"]).T / np.float32(math.sqrt(self.dim))
+        projected_keys = matmul(keys, self._params["w_k"])
+        return dot_scores(matmul(queries, self._params["w_q"]), projected_keys, 1.0 / math.sqrt(self.dim))
 
     def _parts(
         self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
@@ -75,7 +81,7 @@ class DualSpaceAttention(Attention):
         latent = top_k(scores, visible, self.config.latent_k)
         w_graph = masked_softmax(scores.copy(), graph)
         w_latent = masked_softmax(scores.copy(), latent)
-        w_cross = masked_softmax(self._scores(w_graph @ keys, keys), latent)
+        w_cross = masked_softmax(self._scores(matmul(w_graph, keys), keys), latent)
         has_graph, has_any = graph.any(axis=1), visible.any(axis=1)
         g = self.config.graph_weight
         alpha = np.stack([np.where(has_graph, g, 0.0), np.full(m, (1 - g) / 2), np.full(m, (1 - g) / 2)], axis=1)

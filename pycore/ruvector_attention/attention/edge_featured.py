@@ -14,6 +14,7 @@ from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, divisor_at_most, spec
 from ..errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
 from ..kernels.masking import Visibility
+from ..kernels.numeric import matmul
 from ..kernels.softmax import Segments, masked_softmax, softmax_backward
 from ..registry import register
 
@@ -36,6 +37,10 @@ class EdgeFeaturedConfig(AttentionConfig):
     def validate(self) -> None:
         if self.concat and self.dim % self.num_heads:
             raise InvalidConfigError(f"dim ({self.dim}) must be divisible by num_heads ({self.num_heads}) with concat")
+
+    def state_bytes(self) -> int:
+        width = self.num_heads * self.head_dim
+        return 4 * (self.dim * width + (self.edge_dim + 3) * width + self.dim)
 
     @property
     def head_dim(self) -> int:
@@ -89,7 +94,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
 
     def _heads(self, x: np.ndarray, weight: str = "w") -> np.ndarray:
         """``x W`` split into heads: ``(..., H, head_dim)``."""
-        out = x @ self._params[weight]
+        out = matmul(x, self._params[weight])
         return out.reshape(*x.shape[:-1], self.config.num_heads, self.config.head_dim)
 
     def _combine(self, heads: np.ndarray) -> np.ndarray:
@@ -106,7 +111,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         folded = np.einsum(
             "ehc,hc->eh", self._params["w_edge"].reshape(cfg.edge_dim, cfg.num_heads, cfg.head_dim), self._params["att_edge"]
         )
-        return edges @ folded
+        return matmul(edges, folded)
 
     def _edges(self, edge_features: Any, m: int, n: int, single: bool) -> np.ndarray | None:
         if edge_features is None or not self.config.edge_dim:
@@ -144,7 +149,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
 
     def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
         weights = self._head_weights(queries, keys, vis)  # (H, m, n)
-        heads = np.einsum("hmn,nhc->mhc", weights, self._heads(values))
+        heads = np.swapaxes(matmul(weights, np.swapaxes(self._heads(values), 0, 1)), 0, 1)  # (m, H, c)
         out = self._combine(heads)
         blind = vis.blind_rows()
         if blind is not None:
@@ -175,7 +180,8 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         grad_xq = np.einsum("hmn,hc->mhc", grad_raw, p["att_dst"])
         grad_xk = np.einsum("hmn,hc->nhc", grad_raw, p["att_src"])
         params = {
-            "w": queries.T @ self._flat(grad_xq) + keys.T @ self._flat(grad_xk) + values.T @ self._flat(grad_xv),
+            "w": matmul(queries.T, self._flat(grad_xq)) + matmul(keys.T, self._flat(grad_xk))
+            + matmul(values.T, self._flat(grad_xv)),
             "att_dst": np.einsum("hmn,mhc->hc", grad_raw, xq),
             "att_src": np.einsum("hmn,nhc->hc", grad_raw, xk),
             "bias": g.sum(axis=0),
@@ -193,7 +199,10 @@ class EdgeFeaturedAttention(DifferentiableAttention):
             params["att_edge"] = np.zeros_like(p["att_edge"])
         w = p["w"]
         return Gradients(
-            query=self._flat(grad_xq) @ w.T, keys=self._flat(grad_xk) @ w.T, values=self._flat(grad_xv) @ w.T, params=params
+            query=matmul(self._flat(grad_xq), w.T),
+            keys=matmul(self._flat(grad_xk), w.T),
+            values=matmul(self._flat(grad_xv), w.T),
+            params=params,
         )
 
     # ------------------------------------------------------------------ graph path

@@ -13,6 +13,7 @@ from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility
+from ..kernels.numeric import matmul
 from ..registry import register
 
 __all__ = ["FlashAttention", "FlashConfig"]
@@ -86,13 +87,16 @@ class FlashAttention(DifferentiableAttention):
     Config = FlashConfig
     config: FlashConfig
     complexity = "O(n^2) time, O(n) memory"
-    streams_scores = True
     max_tile = 1 << 16
     """Most score entries computed per step (blocks are grouped up to this size)."""
 
     @property
     def _scale(self) -> float:
         return 1.0 / math.sqrt(self.config.dim)
+
+    def _row_bytes(self, n: int, dv: int) -> int:
+        """Per query row: a few float64 score rows of one key block, and the output row."""
+        return 8 * (4 * min(n, self.config.block_size) + 3 * dv)
 
     def _blocks(self, m: int, n: int) -> list[tuple[int, int]]:
         block = self.config.block_size
@@ -102,14 +106,19 @@ class FlashAttention(DifferentiableAttention):
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
     ) -> np.ndarray:
-        scores_shape = queries.shape[0], keys.shape[0]
+        # the accumulator holds the normalised output so far (a convex combination of
+        # values, so it never overflows): a' = (ℓ e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j) / ℓ'
         softmax = _OnlineSoftmax(queries.shape[0])
-        acc = np.zeros((queries.shape[0], values.shape[1]), dtype=np.float32)
-        for start, stop in self._blocks(*scores_shape):
+        out = np.zeros((queries.shape[0], values.shape[1]), dtype=np.float64)
+        for start, stop in self._blocks(queries.shape[0], keys.shape[0]):
             scores = _masked_scores(queries, keys, self._scale, vis, start, stop)
-            acc *= softmax.absorb(scores)
-            acc += scores @ values[start:stop]
-        return np.divide(acc, softmax.total, out=np.zeros_like(acc), where=softmax.total > 0)
+            previous_total = softmax.total
+            correction = softmax.absorb(scores)
+            seen = softmax.total > 0
+            keep = np.divide(previous_total * correction, softmax.total, out=np.zeros_like(softmax.total), where=seen)
+            out *= keep
+            out += np.divide(matmul(scores, values[start:stop]), softmax.total, out=np.zeros_like(out), where=seen)
+        return out
 
     def _statistics(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> _OnlineSoftmax:
         """Row maxima and normalisers of the softmax, in one pass over the blocks."""
@@ -136,13 +145,12 @@ class FlashAttention(DifferentiableAttention):
     def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
         # D_i = Σ_j P_ij dP_ij = g_i · out_i; then dS = P ⊙ (dP - D) block by block
         inner = np.sum(grad_output * self._forward(queries, keys, values, vis), axis=1, keepdims=True)
-        grad_query = np.zeros_like(queries)
-        grad_keys = np.empty_like(keys)
-        grad_values = np.empty((keys.shape[0], values.shape[1]), dtype=np.float32)
-        scale = np.float32(self._scale)
+        grad_query = np.zeros(queries.shape, dtype=np.float64)
+        grad_keys = np.empty(keys.shape, dtype=np.float64)
+        grad_values = np.empty((keys.shape[0], values.shape[1]), dtype=np.float64)
         for start, stop, block in self._probabilities(queries, keys, vis):
-            grad_values[start:stop] = block.T @ grad_output
-            grad_scores = block * (grad_output @ values[start:stop].T - inner) * scale
-            grad_query += grad_scores @ keys[start:stop]
-            grad_keys[start:stop] = grad_scores.T @ queries
+            grad_values[start:stop] = matmul(block.T, grad_output)
+            grad_scores = block * (matmul(grad_output, values[start:stop].T) - inner) * self._scale
+            grad_query += matmul(grad_scores, keys[start:stop])
+            grad_keys[start:stop] = matmul(grad_scores.T, queries)
         return Gradients(query=grad_query, keys=grad_keys, values=grad_values, params={})

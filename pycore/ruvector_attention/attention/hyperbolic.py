@@ -48,6 +48,7 @@ class HyperbolicAttention(Attention):
     Config = HyperbolicConfig
     config: HyperbolicConfig
     complexity = "O(n^2)"
+    row_temporaries = 12
 
     def _ball(self, x: np.ndarray) -> np.ndarray:
         return poincare.project(x.astype(np.float64), self.config.c)

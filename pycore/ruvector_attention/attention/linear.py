@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import limits
 from .._validation import non_negative_int, one_of, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..kernels.masking import Visibility
-from ..kernels.softmax import normalize_rows
+from ..kernels.numeric import matmul
+from ..kernels.softmax import masked_softmax, normalize_rows
 from ..registry import register
 
 __all__ = ["LinearAttention", "LinearConfig", "orthogonal_gaussian"]
@@ -23,6 +25,9 @@ class LinearConfig(AttentionConfig):
     num_features: int = spec(positive_int, 256)
     kernel: str = spec(one_of("favor+", "elu"), "favor+")
     seed: int = spec(non_negative_int, 0)
+
+    def state_bytes(self) -> int:
+        return 8 * self.num_features * self.dim if self.kernel == "favor+" else 0
 
 
 def orthogonal_gaussian(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
@@ -61,18 +66,61 @@ class LinearAttention(DifferentiableAttention):
     config: LinearConfig
     complexity = "O(n)"
 
+    def _row_bytes(self, n: int, dv: int) -> int:
+        """Per query row: its features, and the ``(m, n)`` kernel rows on the masked path."""
+        return 8 * (6 * self.config.num_features + 4 * n + 2 * dv)
+
     def _setup(self) -> None:
         if self.config.kernel == "favor+":
             self._projection = orthogonal_gaussian(self.config.num_features, self.config.dim, self._rng)
 
-    def _features(self, x: np.ndarray, *, per_row_shift: bool) -> np.ndarray:
+    def _log_features(self, x: np.ndarray) -> np.ndarray:
+        """``log φ(x)`` up to the ``1/√r`` factor, float64: the FAVOR+ exponents
+        ``W x' - |x'|²/2``, or ``log(elu(x) + 1)``."""
         x = x.astype(np.float64)
         if self.config.kernel == "elu":
-            return np.where(x > 0, x + 1.0, np.exp(np.minimum(x, 0.0)))
+            return np.where(x > 0, np.log1p(np.maximum(x, 0.0)), x)
         x = x / self.config.dim**0.25
-        exponent = x @ self._projection.T - 0.5 * np.sum(x * x, axis=1, keepdims=True)
-        shift = exponent.max(axis=1, keepdims=True) if per_row_shift else exponent.max()
+        return x @ self._projection.T - 0.5 * np.sum(x * x, axis=1, keepdims=True)
+
+    def _features(self, x: np.ndarray, *, per_row_shift: bool, shift: float | None = None) -> np.ndarray:
+        """``φ(x)``; FAVOR+ exponents shifted by their maximum per row, or over all rows
+        (or by a given ``shift``): the shifts cancel in the weights' ratio."""
+        exponent = self._log_features(x)
+        if self.config.kernel == "elu":
+            return np.exp(exponent)
+        if shift is None:
+            shift = exponent.max(axis=1, keepdims=True) if per_row_shift else exponent.max()
         return np.exp(exponent - shift) / math.sqrt(self.config.num_features)
+
+    def _key_summary(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``Σ_j φ(k_j) v_jᵀ`` ``(r, dv)`` and ``Σ_j φ(k_j)`` ``(r,)``, over blocks of keys
+        whose features fit ``ra.MAX_WORK_BYTES`` (several blocks share the global shift)."""
+        n, r = len(keys), self.config.num_features
+        size = limits.block_rows(n, 8 * 6 * r, "the random features of one key")
+        blocks = [(start, min(start + size, n)) for start in range(0, n, size)]
+        shift = None
+        if len(blocks) > 1 and self.config.kernel == "favor+":
+            shift = max(float(self._log_features(keys[a:b]).max()) for a, b in blocks)
+        key_values, key_sum = 0.0, 0.0
+        for a, b in blocks:
+            phi = self._features(keys[a:b], per_row_shift=False, shift=shift)
+            key_values = key_values + matmul(phi.T, values[a:b])
+            key_sum = key_sum + phi.sum(axis=0)
+        return key_values, key_sum
+
+    def _log_kernel_weights(self, queries: np.ndarray, keys: np.ndarray, visible: np.ndarray) -> np.ndarray:
+        """The weights ``φ(q)·φ(k_j) / Σ_j φ(q)·φ(k_j)`` computed from ``log φ`` (a log-sum-exp
+        over features per key, in blocks of keys): exact where the shifted features of every
+        visible key underflow to 0 (inputs of very different magnitudes)."""
+        log_q, log_k = self._log_features(queries), self._log_features(keys)
+        log_kernel = np.empty((len(queries), len(keys)))
+        block = max(1, (1 << 20) // max(1, len(queries) * log_q.shape[1]))
+        for start in range(0, len(keys), block):
+            terms = log_q[:, None, :] + log_k[None, start : start + block, :]
+            top = terms.max(axis=2)
+            log_kernel[:, start : start + block] = top + np.log(np.exp(terms - top[..., None]).sum(axis=2))
+        return masked_softmax(log_kernel, visible)
 
     def _features_backward(self, x: np.ndarray, phi: np.ndarray, grad_phi: np.ndarray) -> np.ndarray:
         """``d loss / d x`` from ``d loss / d φ(x)``. The max-shifts scale whole rows (queries)
@@ -88,6 +136,7 @@ class LinearAttention(DifferentiableAttention):
         self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``φ(Q)``, ``φ(K)`` and the masked kernel matrix ``φ(Q) φ(K)ᵀ``."""
+        limits.check_bytes(8 * 6 * self.config.num_features * len(keys), "the random features of the keys")
         phi_q = self._features(queries, per_row_shift=True)
         phi_k = self._features(keys, per_row_shift=False)
         kernel = phi_q @ phi_k.T
@@ -97,7 +146,13 @@ class LinearAttention(DifferentiableAttention):
         return phi_q, phi_k, kernel
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return normalize_rows(self._kernel(queries, keys, vis)[2])
+        weights = normalize_rows(self._kernel(queries, keys, vis)[2])
+        underflowed = (weights.sum(axis=1) == 0) & vis.pattern().any(axis=1)
+        if underflowed.any():
+            weights[underflowed] = self._log_kernel_weights(
+                queries[underflowed], keys, vis.pattern()[underflowed]
+            )
+        return weights
 
     def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
         phi_q, phi_k, kernel = self._kernel(queries, keys, vis)
@@ -123,7 +178,12 @@ class LinearAttention(DifferentiableAttention):
         if not vis.is_full:
             return self._weights(queries, keys, vis) @ values
         phi_q = self._features(queries, per_row_shift=True)
-        phi_k = self._features(keys, per_row_shift=False)
-        numerator = phi_q @ (phi_k.T @ values)
-        denominator = phi_q @ phi_k.sum(axis=0)[:, None]
-        return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+        key_values, key_sum = self._key_summary(keys, values)
+        numerator = matmul(phi_q, key_values)
+        denominator = phi_q @ key_sum[:, None]
+        out = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+        underflowed = denominator[:, 0] == 0
+        if underflowed.any():
+            visible = np.ones((int(underflowed.sum()), len(keys)), dtype=bool)
+            out[underflowed] = matmul(self._log_kernel_weights(queries[underflowed], keys, visible), values)
+        return out

@@ -96,6 +96,7 @@ class MixedCurvatureAttention(Attention):
     Config = MixedCurvatureConfig
     config: MixedCurvatureConfig
     complexity = "O(n^2)"
+    row_temporaries = 12
 
     def _scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
         cfg = self.config

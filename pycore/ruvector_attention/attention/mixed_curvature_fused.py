@@ -16,6 +16,7 @@ from ..curvature import ComponentQuantizer
 from ..kernels import poincare
 from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
+from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import unit_rows
 from ..registry import register
@@ -91,7 +92,7 @@ class MixedCurvatureFusedAttention(Attention):
     def _head_scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
         fq, fk = self._features(queries).astype(np.float32), self._key_features(keys)
         per_coordinate = np.repeat(self._params["mixing"], self.config.component_dims, axis=1)
-        return np.stack([(fq * mix) @ fk.T for mix in per_coordinate])
+        return np.stack([matmul(fq * mix, fk.T) for mix in per_coordinate])
 
     # ------------------------------------------------------------------ public extras
 
@@ -99,7 +100,7 @@ class MixedCurvatureFusedAttention(Attention):
         """The unweighted E, H and S similarities, ``(3, m, n)`` (zeros for an empty part)."""
         q, k = self._prepare_queries(queries, single=False), check.as_keys(keys, dim=self.dim)
         fq, fk = self._features(q), self._key_features(k)
-        return self._finish(np.stack([fq[:, part] @ fk[:, part].T for part in self.config.slices]))
+        return self._finish(np.stack([matmul(fq[:, part], fk[:, part].T) for part in self.config.slices]))
 
     def head_scores(self, queries: Any, keys: Any) -> np.ndarray:
         """The fused scores of every head, ``(num_heads, m, n)``."""

@@ -13,6 +13,7 @@ from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..errors import InvalidConfigError
 from ..kernels.masking import Visibility
+from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax
 from ..registry import register, resolve
 
@@ -60,6 +61,10 @@ class MoEConfig(AttentionConfig):
             )
         if self.jitter_noise >= 1.0:
             raise InvalidConfigError(f"jitter_noise must be in [0, 1), got {self.jitter_noise}")
+
+    def state_bytes(self) -> int:
+        """The router and, at least, an object per expert (each expert checks its own parameters)."""
+        return self.num_experts * (4 * self.dim + 1024)
 
     def expert_list(self) -> list[dict[str, Any]]:
         """The experts' specs: given, or the default mix cycled with distinct seeds."""
@@ -152,7 +157,7 @@ class MoEAttention(Attention):
         if self.training and self.config.jitter_noise > 0:
             eps = self.config.jitter_noise
             queries = queries * self._rng.uniform(1 - eps, 1 + eps, queries.shape).astype(np.float32)
-        return masked_softmax(queries @ self._params["w_router"])
+        return masked_softmax(matmul(queries, self._params["w_router"]))
 
     def _assign(self, probs: np.ndarray, capacity: int | None) -> np.ndarray:
         """Gates ``(m, E)``: top-k per row, renormalised, respecting ``capacity``."""
@@ -160,6 +165,7 @@ class MoEAttention(Attention):
         order = np.argsort(-probs, axis=1, kind="stable")
         load = np.zeros(num_experts, dtype=int)
         gates = np.zeros_like(probs)
+        picked = np.zeros(probs.shape, dtype=bool)
         rerouted = dropped = over_capacity = 0
         for row in range(m):
             chosen: list[int] = []
@@ -177,6 +183,9 @@ class MoEAttention(Attention):
                 over_capacity += 1
             dropped += self.config.top_k - len(chosen)
             gates[row, chosen] = probs[row, chosen]
+            picked[row, chosen] = True
+        # chosen experts whose probabilities all underflowed (saturated router logits) share equally
+        gates = np.where((gates.sum(axis=1, keepdims=True) > 0), gates, picked.astype(gates.dtype))
         gates = gates / gates.sum(axis=1, keepdims=True)
         top_probs = probs.mean(axis=0)
         dispatch = (gates > 0).mean(axis=0) / self.config.top_k
@@ -213,18 +222,40 @@ class MoEAttention(Attention):
     # ------------------------------------------------------------------ kernels
 
     def _mix(self, gates: np.ndarray, run: Any) -> np.ndarray:
+        """``Σ_e gates_e · run(expert_e)`` over the experts some query is routed to."""
         total = None
         for e, expert in enumerate(self.experts):
             if gates[:, e].any():
-                part = gates[:, e : e + 1] * run(expert)
-                total = part if total is None else total + part
+                part = np.multiply(run(expert), gates[:, e : e + 1], dtype=np.float64)
+                total = part if total is None else np.add(total, part, out=total)
         assert total is not None
         return total
 
+    def _row_bytes(self, n: int, dv: int) -> int:
+        """The gates and the running mixture; each expert runs in its own row blocks."""
+        return 8 * (4 * self.config.num_experts + 4 * max(n, dv))
+
+    def _in_row_blocks(self, kernel, queries, keys, values, vis, extras):  # typed in the base class
+        """Route the whole batch once (capacity couples its rows), then mix in row blocks."""
+        return super()._in_row_blocks(kernel, queries, keys, values, vis, {**extras, "gates": self._gates(queries)})
+
+    def _call_gates(self, queries: np.ndarray) -> np.ndarray:
+        """This call's gates for these rows (routed in :meth:`_in_row_blocks`), else route now."""
+        gates = self._extras.get("gates")
+        return self._gates(queries) if gates is None else gates
+
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._mix(self._gates(queries), lambda expert: expert._weights(queries, keys, vis))
+        return self._mix(
+            self._call_gates(queries),
+            lambda expert: expert._in_row_blocks(lambda q, v: expert._weights(q, keys, v), queries, keys, None, vis, {}),
+        )
 
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
     ) -> np.ndarray:
-        return self._mix(self._gates(queries), lambda expert: expert._forward(queries, keys, values, vis))
+        return self._mix(
+            self._call_gates(queries),
+            lambda expert: expert._in_row_blocks(
+                lambda q, v: expert._forward(q, keys, values, v), queries, keys, values, vis, {}
+            ),
+        )

@@ -14,6 +14,7 @@ from ..config import AttentionConfig, divisor_at_most, spec
 from ..errors import InvalidConfigError
 from ..kernels.dot import dot_softmax
 from ..kernels.masking import Visibility
+from ..kernels.numeric import matmul
 from ..kernels.softmax import softmax_backward
 from ..registry import register
 
@@ -40,6 +41,9 @@ class MultiHeadConfig(AttentionConfig):
     @classmethod
     def example(cls, dim: int) -> dict[str, Any]:
         return {"dim": dim, "num_heads": divisor_at_most(dim, 4)}
+
+    def state_bytes(self) -> int:
+        return 4 * 4 * (self.dim * self.dim + self.dim)
 
     @property
     def head_dim(self) -> int:
@@ -83,9 +87,9 @@ class MultiHeadAttention(DifferentiableAttention):
     # ------------------------------------------------------------------ helpers
 
     def _project(self, x: np.ndarray, name: str) -> np.ndarray:
-        out = x @ self._params[f"w_{name}"]
+        out = matmul(x, self._params[f"w_{name}"])
         if self.config.bias:
-            out += self._params[f"b_{name}"]
+            out = out + self._params[f"b_{name}"]
         return out
 
     def _split(self, x: np.ndarray) -> np.ndarray:
@@ -117,7 +121,7 @@ class MultiHeadAttention(DifferentiableAttention):
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
     ) -> np.ndarray:
         vh = self._split(self._project(values, "v"))
-        heads = self._head_weights(queries, keys, vis) @ vh
+        heads = matmul(self._head_weights(queries, keys, vis), vh)
         return self._silence_blind(self._project(self._merge(heads), "o"), vis)
 
     @staticmethod
@@ -140,29 +144,29 @@ class MultiHeadAttention(DifferentiableAttention):
         kh = self._split(self._project(keys, "k"))
         vh = self._split(self._project(values, "v"))
         weights = self._head_softmax(qh, kh, vis)
-        merged = self._merge(weights @ vh)
+        merged = self._merge(matmul(weights, vh))
 
-        grad_merged = grad_output @ p["w_o"].T
+        grad_merged = matmul(grad_output, p["w_o"].T)
         grad_heads = self._split(grad_merged)
-        grad_vh = np.swapaxes(weights, 1, 2) @ grad_heads
-        grad_scores = softmax_backward(weights, grad_heads @ np.swapaxes(vh, 1, 2))
-        grad_scores *= np.float32(1.0 / math.sqrt(self.config.head_dim))
+        grad_vh = matmul(np.swapaxes(weights, 1, 2), grad_heads)
+        grad_scores = softmax_backward(weights, matmul(grad_heads, np.swapaxes(vh, 1, 2)))
+        grad_scores = grad_scores * (1.0 / math.sqrt(self.config.head_dim))
         grad_projected = {
-            "q": self._merge(grad_scores @ kh),
-            "k": self._merge(np.swapaxes(grad_scores, 1, 2) @ qh),
+            "q": self._merge(matmul(grad_scores, kh)),
+            "k": self._merge(matmul(np.swapaxes(grad_scores, 1, 2), qh)),
             "v": self._merge(grad_vh),
         }
         inputs = {"q": queries, "k": keys, "v": values}
-        params = {"w_o": merged.T @ grad_output}
+        params = {"w_o": matmul(merged.T, grad_output)}
         for name, grad in grad_projected.items():
-            params[f"w_{name}"] = inputs[name].T @ grad
+            params[f"w_{name}"] = matmul(inputs[name].T, grad)
         if self.config.bias:
-            params["b_o"] = grad_output.sum(axis=0)
+            params["b_o"] = grad_output.sum(axis=0, dtype=np.float64)
             for name, grad in grad_projected.items():
-                params[f"b_{name}"] = grad.sum(axis=0)
+                params[f"b_{name}"] = grad.sum(axis=0, dtype=np.float64)
         return Gradients(
-            query=grad_projected["q"] @ p["w_q"].T,
-            keys=grad_projected["k"] @ p["w_k"].T,
-            values=grad_projected["v"] @ p["w_v"].T,
+            query=matmul(grad_projected["q"], p["w_q"].T),
+            keys=matmul(grad_projected["k"], p["w_k"].T),
+            values=matmul(grad_projected["v"], p["w_v"].T),
             params=params,
         )

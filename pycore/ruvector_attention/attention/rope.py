@@ -67,6 +67,10 @@ class GraphRoPE(Attention):
     config: GraphRoPEConfig
     complexity = "O(n^2)"
 
+    def _row_bytes(self, n: int, dv: int) -> int:
+        """Every query row rotates all keys: ``(n, d)`` float64 arrays."""
+        return 8 * n * (5 * self.dim + 6)
+
     def rotate(self, x: Any, distance: Any) -> np.ndarray:
         """``R(distance) x`` for vectors ``(..., dim)``; ``distance`` broadcasts over ``...``."""
         arr = check.as_array(x, "x")

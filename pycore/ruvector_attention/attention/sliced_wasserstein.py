@@ -11,6 +11,7 @@ from .._validation import non_negative_int, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..kernels.cache import KeySetCache
+from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility, top_k
 from ..kernels.neighbours import squared_distances
 from ..kernels.softmax import masked_softmax
@@ -27,6 +28,9 @@ class SlicedWassersteinConfig(AttentionConfig):
     num_candidates: int = spec(positive_int, 64)
     temperature: float = spec(positive_float, 1.0)
     seed: int = spec(non_negative_int, 0)
+
+    def state_bytes(self) -> int:
+        return 8 * self.num_projections * self.dim
 
 
 @register("sliced_wasserstein")
@@ -58,7 +62,7 @@ class SlicedWassersteinAttention(Attention):
         return np.asarray(x, dtype=np.float64) @ self._directions.T
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        candidates = top_k(queries @ keys.T, vis.pattern(), self.config.num_candidates)
+        candidates = top_k(dot_scores(queries, keys, 1.0), vis.pattern(), self.config.num_candidates)
         pq, pk = self._project(queries), self._cache.get(keys, self._project)
         sw = np.sqrt(squared_distances(pq, pk) / self.config.num_projections)
         return masked_softmax(-sw / self.config.temperature, candidates).astype(np.float32)

@@ -14,6 +14,7 @@ from .._validation import enum_value, non_negative_float, positive_float, positi
 from ..base import Attention
 from ..config import AttentionConfig, spec
 from ..errors import InvalidConfigError
+from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility, top_k
 from ..kernels.softmax import masked_softmax, normalize_rows
 from ..registry import register
@@ -98,23 +99,26 @@ class TopologyGatedAttention(Attention):
         cfg = self.config
         if mode is AttentionMode.FREEZE:
             return normalize_rows(vis.pattern().astype(np.float32))
-        scores = queries @ keys.T / math.sqrt(self.dim)
+        scores = dot_scores(queries, keys, 1.0 / math.sqrt(self.dim))
         if mode is AttentionMode.STABLE:
             return masked_softmax(scores, vis.dense())
         k = cfg.top_k if c >= cfg.cautious_threshold else max(cfg.top_k // 2, 1)
         return masked_softmax(scores / cfg.cautious_temperature, top_k(scores, vis.pattern(), k))
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._gated_weights(queries, keys, vis, *self._gate(keys))
-
-    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _in_row_blocks(self, kernel, queries, keys, values, vis, extras):  # typed in the base class
+        """One gate (and policy step) per call; in FREEZE the previous output is repeated."""
         mode, c = self._gate(keys)
-        expected_shape = (queries.shape[0], values.shape[1])
-        if mode is AttentionMode.FREEZE and self._last_output is not None and self._last_output.shape == expected_shape:
-            return self._last_output.copy()
-        output = self._gated_weights(queries, keys, vis, mode, c) @ values
-        self._last_output = np.asarray(output, dtype=np.float32)
-        return output
+        forward = values is not None
+        if forward and mode is AttentionMode.FREEZE and self._last_output is not None:
+            if self._last_output.shape == (queries.shape[0], values.shape[1]):
+                return self._last_output.copy()
+        result = super()._in_row_blocks(kernel, queries, keys, values, vis, {**extras, "gate": (mode, c)})
+        if forward:
+            self._last_output = result.copy()
+        return result
+
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        return self._gated_weights(queries, keys, vis, *self._extras["gate"])
 
     def compute_gated(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
         """Alias of :meth:`compute`."""
