@@ -10,14 +10,14 @@ __all__ = ["Segments", "masked_softmax", "normalize_rows", "entropy", "softmax_b
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """``softmax`` over the last axis with masked entries at exactly 0, as float32.
+    """``softmax`` over the last axis with masked entries at exactly 0, in the scores' dtype.
 
     A row whose every entry is masked comes out all zeros (never NaN). ``scores`` (float32,
     or float64 from an overflow-safe kernel) must be finite and may be overwritten.
 
     >>> masked_softmax(np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([[False, False], [True, False]]))
     array([[0., 0.],
-           [1., 0.]], dtype=float32)
+           [1., 0.]])
     """
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
@@ -26,7 +26,7 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
         row_max[~np.isfinite(row_max)] = 0.0
     scores -= row_max
     np.exp(scores, out=scores)
-    return normalize_rows(scores).astype(np.float32, copy=False)
+    return normalize_rows(scores)
 
 
 def normalize_rows(weights: np.ndarray) -> np.ndarray:
