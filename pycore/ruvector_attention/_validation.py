@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import limits
+from .kernels.numeric import all_finite
 from .errors import (
     DimensionMismatchError,
     EmptyInputError,
@@ -77,14 +78,23 @@ def as_array(value: Any, name: str) -> np.ndarray:
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
+        except OverflowError:
+            raise InvalidInputError(f"{name} holds a number too large for float32 (max 3.4e38)") from None
         except (TypeError, ValueError):
             raise InvalidInputError(f"{name} must contain only real numbers") from None
     if arr.dtype.kind not in _REAL_KINDS:
         raise InvalidInputError(f"{name} must contain real numbers, got dtype {arr.dtype}")
+    if arr.dtype == np.float32:
+        arr = np.ascontiguousarray(arr)
+        check_finite(arr, name)
+        return arr
+    check_finite(arr, name)  # NaN/Inf in the caller's data, before a narrowing cast could add Inf
     with np.errstate(over="ignore"):
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
-    check_finite(arr, name)
-    return arr
+        narrowed = np.ascontiguousarray(arr, dtype=np.float32)
+    if not all_finite(narrowed):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(narrowed))[0])
+        raise InvalidInputError(f"{name} holds {arr[where]} at index {where}, beyond float32's range (max 3.4e38)")
+    return narrowed
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:

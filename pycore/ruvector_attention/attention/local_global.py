@@ -11,6 +11,7 @@ import numpy as np
 from .._validation import as_index, non_negative_int, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
+from ..errors import InvalidInputError
 from ..kernels.dot import dot_attention_backward, dot_softmax
 from ..kernels.masking import Visibility
 from ..registry import register
@@ -56,7 +57,7 @@ class LocalGlobalAttention(DifferentiableAttention):
         if position is None:
             return {}
         if vis.positions is not None:
-            raise TypeError("position applies to a single query; a batch's queries sit at 0..m-1")
+            raise InvalidInputError("position applies to a single query; a batch's queries sit at 0..m-1")
         return {"position": as_index(position, "position", upper=vis.cols)}
 
     def _visible(self, vis: Visibility) -> np.ndarray:
