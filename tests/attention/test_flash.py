@@ -96,3 +96,17 @@ def test_backward_equals_scaled_dot_backward(rng):
     mine = flash.backward(q, k, v, g)
     for name in ("query", "keys", "values"):
         np.testing.assert_allclose(getattr(mine, name), getattr(exact, name), rtol=1e-4, atol=1e-5)
+
+
+def test_values_at_float32_max_stay_finite(rng):
+    """The accumulator is a running convex combination, so values of 3.4e38 cannot overflow
+    it; oracle: the softmax formula in float64."""
+    q, k = rng.normal(size=(3, 8)).astype(np.float32), rng.normal(size=(300, 8)).astype(np.float32)
+    v = np.where(rng.random((300, 2)) < 0.5, -3.4e38, 3.4e38).astype(np.float32)
+    v[:, 1] = 3.4e38
+    scores = q.astype(np.float64) @ k.T.astype(np.float64) / np.sqrt(8)
+    w = np.exp(scores - scores.max(axis=1, keepdims=True))
+    expected = (w / w.sum(axis=1, keepdims=True)) @ v.astype(np.float64)
+    out = ra.FlashAttention(8, block_size=32).compute_batch(q, k, v)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, np.clip(expected, -3.4028235e38, 3.4028235e38), rtol=1e-5)

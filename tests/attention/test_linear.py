@@ -123,3 +123,19 @@ def test_backward_matches_autograd(rng, kernel, masked):
     np.testing.assert_allclose(grads.query, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(grads.keys, tk.grad.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel", ["favor+", "elu"])
+def test_underflowed_kernels_are_taken_in_the_log_domain(kernel):
+    """Inputs of very different magnitudes make every shifted feature product underflow;
+    the weights are then φ(q)·φ(k_j) normalised via log-sum-exp (SciPy oracle)."""
+    from scipy.special import logsumexp, softmax
+
+    attn = ra.LinearAttention(4, num_features=8, kernel=kernel, seed=1)
+    q = np.array([[1e10, -1e10, 1e10, -1e10]], np.float32)
+    k = np.array([[-1e10, 1e10, -1e10, 1e10], [1.0, 2.0, 3.0, 4.0], [-3e9, 1e9, 2e9, -1e9]], np.float32)
+    log_q, log_k = attn._log_features(q), attn._log_features(k)
+    expected = softmax(logsumexp(log_q[:, None, :] + log_k[None, :, :], axis=2), axis=1)
+    np.testing.assert_allclose(attn.weights_batch(q, k), expected, rtol=1e-5, atol=1e-7)
+    v = np.eye(3, dtype=np.float32)
+    np.testing.assert_allclose(attn.compute_batch(q, k, v), expected, rtol=1e-5, atol=1e-7)

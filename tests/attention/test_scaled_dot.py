@@ -98,3 +98,17 @@ def test_backward_rejects_wrong_grad_shape(rng):
     q, k, v = rng.normal(size=(2, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 2))
     with pytest.raises(ra.DimensionMismatchError):
         ra.ScaledDotProductAttention(4).backward(q, k, v, np.ones((3, 2)))
+
+
+@needs_torch
+def test_huge_inputs_equal_torch_in_float64(rng):
+    """q·k near 1e41 overflows float32; the scores are taken in float64, as torch does here."""
+    q = (rng.normal(size=(4, 8)) * 1e20).astype(np.float32)
+    k = (rng.normal(size=(6, 8)) * 1e20).astype(np.float32)
+    v = rng.normal(size=(6, 3)).astype(np.float32)
+    tq, tk, tv = (torch.from_numpy(x.astype(np.float64)) for x in (q, k, v))
+    expected = F.scaled_dot_product_attention(tq[None], tk[None], tv[None])[0].numpy()
+    attn = ra.ScaledDotProductAttention(8)
+    np.testing.assert_allclose(attn.compute_batch(q, k, v), expected, rtol=1e-5, atol=1e-6)
+    grads = attn.backward(q, k, v, np.ones((4, 3), np.float32))
+    assert all(np.isfinite(g).all() for g in (grads.query, grads.keys, grads.values))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,21 +94,36 @@ class LinearAttention(DifferentiableAttention):
             shift = exponent.max(axis=1, keepdims=True) if per_row_shift else exponent.max()
         return np.exp(exponent - shift) / math.sqrt(self.config.num_features)
 
-    def _key_summary(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``Σ_j φ(k_j) v_jᵀ`` ``(r, dv)`` and ``Σ_j φ(k_j)`` ``(r,)``, over blocks of keys
-        whose features fit ``ra.MAX_WORK_BYTES`` (several blocks share the global shift)."""
+    def _key_feature_blocks(self, keys: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
+        """``(start, stop, φ(k_start:stop))`` over blocks of keys whose features fit
+        ``ra.MAX_WORK_BYTES``; several blocks share the global shift (a first pass finds it)."""
         n, r = len(keys), self.config.num_features
         size = limits.block_rows(n, 8 * 6 * r, "the random features of one key")
         blocks = [(start, min(start + size, n)) for start in range(0, n, size)]
         shift = None
         if len(blocks) > 1 and self.config.kernel == "favor+":
             shift = max(float(self._log_features(keys[a:b]).max()) for a, b in blocks)
-        key_values, key_sum = 0.0, 0.0
         for a, b in blocks:
-            phi = self._features(keys[a:b], per_row_shift=False, shift=shift)
+            yield a, b, self._features(keys[a:b], per_row_shift=False, shift=shift)
+
+    def _key_summary(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``Σ_j φ(k_j) v_jᵀ`` ``(r, dv)`` and ``Σ_j φ(k_j)`` ``(r,)``."""
+        key_values, key_sum = 0.0, 0.0
+        for a, b, phi in self._key_feature_blocks(keys):
             key_values = key_values + matmul(phi.T, values[a:b])
             key_sum = key_sum + phi.sum(axis=0)
         return key_values, key_sum
+
+    def _kernel_matrix(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+        """The masked ``(m, n)`` kernel matrix ``φ(Q) φ(K)ᵀ``, keys in blocks."""
+        phi_q = self._features(queries, per_row_shift=True)
+        kernel = np.empty((len(queries), len(keys)))
+        for a, b, phi in self._key_feature_blocks(keys):
+            kernel[:, a:b] = phi_q @ phi.T
+        pattern = vis.dense()
+        if pattern is not None:
+            kernel *= pattern
+        return kernel
 
     def _log_kernel_weights(self, queries: np.ndarray, keys: np.ndarray, visible: np.ndarray) -> np.ndarray:
         """The weights ``φ(q)·φ(k_j) / Σ_j φ(q)·φ(k_j)`` computed from ``log φ`` (a log-sum-exp
@@ -135,7 +151,8 @@ class LinearAttention(DifferentiableAttention):
     def _kernel(
         self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``φ(Q)``, ``φ(K)`` and the masked kernel matrix ``φ(Q) φ(K)ᵀ``."""
+        """``φ(Q)``, ``φ(K)`` and the masked kernel matrix ``φ(Q) φ(K)ᵀ`` (for backward, which
+        needs every key's features at once)."""
         limits.check_bytes(8 * 6 * self.config.num_features * len(keys), "the random features of the keys")
         phi_q = self._features(queries, per_row_shift=True)
         phi_k = self._features(keys, per_row_shift=False)
@@ -146,7 +163,7 @@ class LinearAttention(DifferentiableAttention):
         return phi_q, phi_k, kernel
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        weights = normalize_rows(self._kernel(queries, keys, vis)[2])
+        weights = normalize_rows(self._kernel_matrix(queries, keys, vis))
         underflowed = (weights.sum(axis=1) == 0) & vis.pattern().any(axis=1)
         if underflowed.any():
             weights[underflowed] = self._log_kernel_weights(

@@ -1,0 +1,91 @@
+"""Batch methods in row blocks (``ra.MAX_WORK_BYTES``) give the results of one block."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ruvector_attention as ra
+
+from .conftest import build, value_dim
+
+DIM = 8
+M, N = 7, 9
+
+
+def _extras(name: str, rng: np.random.Generator, m: int = M) -> dict:
+    """Per-row inputs, so that slicing them with the rows is exercised too."""
+    if name == "rope":
+        return {"distances": rng.integers(0, 5, size=(m, N)).astype(np.float32)}
+    if name == "edge_featured":
+        return {"edge_features": rng.normal(size=(m, N, 3)).astype(np.float32)}
+    if name == "dual_space":
+        return {"graph_mask": rng.random((m, N)) < 0.6}
+    return {}
+
+
+def _one_row(attn: ra.Attention, dv: int) -> tuple[int, ra.Attention]:
+    """The work budget of one query row of ``attn`` or of its hungriest expert, and which
+    of them that is (it must then run one row per block)."""
+    widest = max([attn, *getattr(attn, "experts", [])], key=lambda part: part._row_bytes(N, dv))
+    return widest._row_bytes(N, dv), widest
+
+
+def _problem(name, rng, m=M):
+    attn = build(name, DIM)
+    q = rng.normal(size=(m, DIM)).astype(np.float32) * 0.5
+    k = rng.normal(size=(N, DIM)).astype(np.float32) * 0.5
+    v = rng.normal(size=(N, value_dim(attn))).astype(np.float32)
+    mask = rng.random((m, N)) < 0.8
+    return q, k, v, mask
+
+
+@pytest.mark.parametrize("name", ra.mechanisms())
+def test_one_row_per_block_equals_one_block(name, monkeypatch):
+    rng = np.random.default_rng(7)
+    q, k, v, mask = _problem(name, rng)
+    extras = _extras(name, rng)
+    whole_attn, blocked_attn = build(name, DIM), build(name, DIM)
+    whole = whole_attn.compute_batch(q, k, v, mask=mask, causal=True, **extras)
+    whole_w = whole_attn.weights_batch(q, k, mask=mask, causal=True, **extras)
+    budget, widest = _one_row(blocked_attn, v.shape[1])
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", budget)
+    assert widest._block_size(M, N, v.shape[1]) == 1
+    np.testing.assert_allclose(blocked_attn.compute_batch(q, k, v, mask=mask, causal=True, **extras), whole, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(blocked_attn.weights_batch(q, k, mask=mask, causal=True, **extras), whole_w, rtol=1e-5, atol=1e-6)
+    if name == "topology_gated":  # one policy step per call, however many blocks
+        assert blocked_attn.current_mode() == whole_attn.current_mode()
+
+
+@pytest.mark.parametrize("name", [n for n in ra.mechanisms() if ra.create(n, **build(n, DIM).config.to_dict()).differentiable])
+def test_backward_in_blocks_sums_key_and_parameter_gradients(name, monkeypatch):
+    rng = np.random.default_rng(8)
+    q, k, v, mask = _problem(name, rng, m=3 * M)  # linear needs a few rows per block
+    extras = _extras(name, rng, m=3 * M)
+    g = rng.normal(size=(3 * M, v.shape[1])).astype(np.float32)
+    attn = build(name, DIM)
+    whole = attn.backward(q, k, v, g, mask=mask, **extras)
+    budget, _ = _one_row(attn, v.shape[1])
+    if isinstance(attn, ra.LinearAttention):  # its backward holds every key's random features
+        budget = max(budget, 8 * 6 * attn.config.num_features * N)
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", budget)
+    assert attn._block_size(len(q), N, v.shape[1]) < len(q)
+    blocked = attn.backward(q, k, v, g, mask=mask, **extras)
+    for field in ("query", "keys", "values"):
+        np.testing.assert_allclose(getattr(blocked, field), getattr(whole, field), rtol=1e-4, atol=1e-6)
+    for param, value in whole.params.items():
+        np.testing.assert_allclose(blocked.params[param], value, rtol=1e-4, atol=1e-6)
+
+
+def test_moe_routes_the_whole_batch_once(monkeypatch):
+    """Expert capacity couples the rows: blocks must not change who goes where."""
+    rng = np.random.default_rng(9)
+    attn = ra.create("moe", dim=DIM, num_experts=4, top_k=1, expert_capacity=0.5)
+    q, k, v = rng.normal(size=(M, DIM)), rng.normal(size=(N, DIM)), rng.normal(size=(N, 3))
+    whole = attn.compute_batch(q, k, v)
+    stats = dict(attn.last_stats)
+    budget, widest = _one_row(attn, 3)
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", budget)
+    assert widest._block_size(M, N, 3) == 1
+    np.testing.assert_allclose(attn.compute_batch(q, k, v), whole, rtol=1e-5, atol=1e-6)
+    assert attn.last_stats == stats and stats["rerouted"] + stats["over_capacity"] > 0
