@@ -125,15 +125,24 @@ def test_backward_matches_autograd(rng, kernel, masked):
     np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("kernel", ["favor+", "elu"])
-def test_underflowed_kernels_are_taken_in_the_log_domain(kernel):
+@pytest.mark.parametrize(
+    ("kernel", "keys"),
+    [
+        ("favor+", [[-1e10, 1e10, -1e10, 1e10], [-5e9, 5e9, -5e9, 5e9], [-1e10, 1e10, -1e10, 9e9]]),
+        ("elu", [[-1e10, 5.0, -1e10, 7.0], [-1e10, 1.0, -1e10, 2.0], [-3e9, 3.0, -1e9, 1.0]]),
+    ],
+)
+def test_underflowed_kernels_are_taken_in_the_log_domain(kernel, keys):
     """Inputs of very different magnitudes make every shifted feature product underflow;
     the weights are then φ(q)·φ(k_j) normalised via log-sum-exp (SciPy oracle)."""
     from scipy.special import logsumexp, softmax
 
+    from ruvector_attention.kernels.masking import Visibility
+
     attn = ra.LinearAttention(4, num_features=8, kernel=kernel, seed=1)
     q = np.array([[1e10, -1e10, 1e10, -1e10]], np.float32)
-    k = np.array([[-1e10, 1e10, -1e10, 1e10], [1.0, 2.0, 3.0, 4.0], [-3e9, 1e9, 2e9, -1e9]], np.float32)
+    k = np.array(keys, np.float32)
+    assert attn._kernel_matrix(q, k, Visibility(1, 3)).sum() == 0  # the fast path underflows
     log_q, log_k = attn._log_features(q), attn._log_features(k)
     expected = softmax(logsumexp(log_q[:, None, :] + log_k[None, :, :], axis=2), axis=1)
     np.testing.assert_allclose(attn.weights_batch(q, k), expected, rtol=1e-5, atol=1e-7)
