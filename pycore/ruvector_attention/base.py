@@ -206,6 +206,19 @@ class Attention(abc.ABC):
         """Query rows per block so that a block's working memory fits ``ra.MAX_WORK_BYTES``."""
         return limits.block_rows(m, self._row_bytes(n, dv), self.name or type(self).__name__)
 
+    def _row_blocks(
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray | None, vis: Visibility, extras: dict[str, Any]
+    ) -> Iterator[tuple[slice, Visibility]]:
+        """Blocks of query rows that fit ``ra.MAX_WORK_BYTES``, each with its visibility;
+        while a block is processed, the kernels see its slice of the per-row ``extras``."""
+        m = queries.shape[0]
+        size = self._block_size(m, keys.shape[0], 0 if values is None else values.shape[1])
+        for start in range(0, m, size):
+            rows = slice(start, min(start + size, m))
+            sliced = {name: value[rows] if isinstance(value, np.ndarray) else value for name, value in extras.items()}
+            with self._call_extras(**sliced):
+                yield rows, vis if size >= m else vis.slice(rows.start, rows.stop)
+
     def _in_row_blocks(
         self,
         kernel: Callable[[np.ndarray, Visibility], Any],
@@ -214,23 +227,18 @@ class Attention(abc.ABC):
         values: np.ndarray | None,
         vis: Visibility,
         extras: dict[str, Any],
-    ) -> Any:
-        """``kernel(queries, vis)`` over blocks of query rows, results joined along the row
-        axis (the second last); per-row ``extras`` are sliced with the rows."""
-        m = queries.shape[0]
-        size = self._block_size(m, keys.shape[0], 0 if values is None else values.shape[1])
-        if size >= m:
-            with self._call_extras(**extras):
-                return to_float32(kernel(queries, vis))
-        out = None
-        for start in range(0, m, size):
-            stop = min(start + size, m)
-            sliced = {name: value[start:stop] if isinstance(value, np.ndarray) else value for name, value in extras.items()}
-            with self._call_extras(**sliced):
-                part = to_float32(kernel(queries[start:stop], vis.slice(start, stop)))
+    ) -> np.ndarray:
+        """``kernel(queries, vis)`` over blocks of query rows, joined along the row axis
+        (the second last)."""
+        m, out = queries.shape[0], None
+        for rows, block in self._row_blocks(queries, keys, values, vis, extras):
+            part = to_float32(kernel(queries[rows], block))
+            if rows.stop - rows.start == m:
+                return part
             if out is None:
                 out = np.empty((*part.shape[:-2], m, part.shape[-1]), dtype=np.float32)
-            out[..., start:stop, :] = part
+            out[..., rows, :] = part
+        assert out is not None
         return out
 
     # ------------------------------------------------------------------ kernels
@@ -374,25 +382,21 @@ class DifferentiableAttention(Attention):
     ) -> Gradients:
         """``_backward`` over blocks of query rows: the loss is a sum over rows, so query
         gradients are joined and key, value and parameter gradients summed (in float64)."""
-        m = queries.shape[0]
-        size = self._block_size(m, keys.shape[0], values.shape[1])
-        parts = []
-        for start in range(0, m, size):
-            stop = min(start + size, m)
-            sliced = {name: value[start:stop] if isinstance(value, np.ndarray) else value for name, value in extras.items()}
-            block_vis = vis if size >= m else vis.slice(start, stop)
-            with self._call_extras(**sliced):
-                parts.append(self._backward(queries[start:stop], keys, values, block_vis, grad_output[start:stop]))
+        parts = [
+            self._backward(queries[rows], keys, values, block, grad_output[rows])
+            for rows, block in self._row_blocks(queries, keys, values, vis, extras)
+        ]
         if len(parts) == 1:
             return parts[0]
-        total = lambda name: sum(np.asarray(getattr(p, name), dtype=np.float64) for p in parts)  # noqa: E731
+
+        def total(arrays: Iterator[np.ndarray]) -> np.ndarray:
+            return sum(np.asarray(a, dtype=np.float64) for a in arrays)  # type: ignore[return-value]
+
         return Gradients(
             query=np.concatenate([to_float32(p.query) for p in parts]),
-            keys=total("keys"),
-            values=total("values"),
-            params={
-                name: sum(np.asarray(p.params[name], dtype=np.float64) for p in parts) for name in parts[0].params
-            },
+            keys=total(p.keys for p in parts),
+            values=total(p.values for p in parts),
+            params={name: total(p.params[name] for p in parts) for name in parts[0].params},
         )
 
     @abc.abstractmethod
