@@ -2,8 +2,13 @@
 // rebuilt here as instances of these classes, so callers can use `instanceof` or `name`.
 
 export class AttentionError extends Error {
-  constructor(message, details = {}) {
-    super(message);
+  /**
+   * @param {string} message
+   * @param {Record<string, unknown>} [details] the Python attributes (or ours)
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(message, details = {}, options = undefined) {
+    super(message, options);
     this.name = new.target.name;
     this.details = details;
   }
@@ -22,9 +27,36 @@ export class WorkerCrashedError extends AttentionError {}
 export class RuntimeClosedError extends AttentionError {}
 export class PackageLoadError extends AttentionError {}
 
+// Calls that were stopped: the worker running them is replaced. `cause` is the signal's
+// reason (AbortError) or absent (TimeoutError after `timeoutMs`).
+export class AbortError extends AttentionError {}
+export class TimeoutError extends AttentionError {}
+
+/** An InvalidInputError whose details carry the message, as Python's do. */
+export const invalidInput = (message, options) => new InvalidInputError(message, { details: message }, options);
+
+/** An InvalidConfigError whose details carry the reason, as Python's do. */
+export const invalidConfig = (message, options) => new InvalidConfigError(message, { reason: message }, options);
+
+/** A short description of any value for messages (never throws). */
+export function show(value) {
+  try {
+    if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    if (typeof value === 'bigint') return `${value}n`;
+    if (typeof value === 'function') return 'a function';
+    if (Array.isArray(value)) return `an array of ${value.length}`;
+    if (ArrayBuffer.isView(value)) return `a ${value.constructor?.name ?? 'typed array'}`;
+    if (typeof value === 'object' && value !== null) return `a ${Object.getPrototypeOf(value)?.constructor?.name ?? 'null-prototype'} object`;
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 const CLASSES = {
   AttentionError, DimensionMismatchError, EmptyInputError, InvalidInputError, InputTooLargeError,
   InvalidConfigError, UnknownMechanismError, WorkerCrashedError, RuntimeClosedError, PackageLoadError,
+  AbortError, TimeoutError,
 };
 
 /** Plain data for postMessage. */

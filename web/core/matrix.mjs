@@ -1,10 +1,18 @@
 // Matrices at the API: a flat Float32Array (rows inferred in Python from `dim` or given as
-// { rows }) or an array of rows (Float32Array or number[]), the seed's convention. Shape
-// and value checks happen once, in Python; here we only flatten.
-import { DimensionMismatchError, InvalidInputError } from './errors.mjs';
+// { rows }) or an array of rows (Float32Array or number[]), the seed's convention. Here we
+// only flatten and reject what cannot be sent as numbers; shapes and values (NaN, ranks)
+// are checked once, in Python.
+import { DimensionMismatchError, InputTooLargeError, invalidInput, show } from './errors.mjs';
+import { guard, unusableView } from './checks.mjs';
 
 /**
- * A matrix already in every worker (see Runtime.upload): pass it wherever a matrix goes
+ * The most float32 values one matrix may hold: 2 GiB, half of what a worker's 32-bit
+ * WebAssembly memory can address, where Python must copy it.
+ */
+export const MAX_MATRIX_VALUES = 2 ** 29;
+
+/**
+ * A matrix already in the workers (see Runtime.upload): pass it wherever a matrix goes
  * and only its id crosses to the workers.
  */
 export class ResidentMatrix {
@@ -23,42 +31,118 @@ export class ResidentMatrix {
   }
 }
 
-/**
- * `data` is a Float32Array, or the id (a number) of a ResidentMatrix.
- * @returns {{ data: Float32Array | number, rows: number | undefined, fresh: boolean }}
- */
-export function flatten(matrix, name, rows) {
-  if (matrix instanceof ResidentMatrix) return { data: matrix.id, rows: matrix.rows, fresh: false };
-  if (matrix instanceof Float32Array) return { data: matrix, rows, fresh: false };
-  if (ArrayBuffer.isView(matrix)) return { data: Float32Array.from(matrix), rows, fresh: true };
-  if (!Array.isArray(matrix)) {
-    throw new InvalidInputError(`${name} must be a Float32Array or an array of rows`, {
-      details: `${name} must be a Float32Array or an array of rows`,
+function checkSize(count, name) {
+  if (count > MAX_MATRIX_VALUES) {
+    throw new InputTooLargeError(`${name} has ${count} values, more than the ${MAX_MATRIX_VALUES} a worker can hold`, {
+      max: MAX_MATRIX_VALUES, actual: count,
     });
   }
-  if (matrix.length === 0 || typeof matrix[0] === 'number') {
-    return { data: Float32Array.from(matrix), rows, fresh: true };
+}
+
+/** Whether a buffer is shared (SharedArrayBuffer exists only where cross-origin isolated). */
+const isShared = (buffer) => typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+
+/**
+ * A typed array as float32: a Float32Array as is, unless it views part of a larger
+ * ArrayBuffer (postMessage would copy the whole buffer; we copy only the part).
+ */
+function floatsOfView(view, name) {
+  const why = unusableView(view);
+  if (why) throw invalidInput(`${name} cannot be used: ${why}`);
+  checkSize(view.length, name);
+  if (!(view instanceof Float32Array)) return Float32Array.from(view);
+  const partial = view.byteLength < view.buffer.byteLength && !isShared(view.buffer);
+  return partial ? view.slice() : view;
+}
+
+/** Index of the first item of `items` that is not a number, or -1. */
+function firstNonNumber(items) {
+  for (let i = 0; i < items.length; i++) if (typeof items[i] !== 'number') return i;
+  return -1;
+}
+
+/** One row of an array of rows: a usable typed array or an array of numbers. */
+function rowValues(row, name, i) {
+  if (ArrayBuffer.isView(row)) return floatsOfView(row, `${name}[${i}]`);
+  if (!Array.isArray(row)) {
+    throw invalidInput(`${name}[${i}] must be a row (a Float32Array or an array of numbers), got ${show(row)}`);
   }
-  const width = matrix[0].length;
-  const data = new Float32Array(matrix.length * width);
-  matrix.forEach((row, i) => {
+  const bad = firstNonNumber(row);
+  if (bad >= 0) throw invalidInput(`${name}[${i}][${bad}] must be a number, got ${show(row[bad])}`);
+  return row;
+}
+
+function flattenRows(matrix, name) {
+  const rows = matrix.map((row, i) => rowValues(row, name, i));
+  const width = rows[0].length;
+  rows.forEach((row, i) => {
     if (row.length !== width) {
       throw new DimensionMismatchError(
         `${name} has ragged rows: row 0 has ${width} values but row ${i} has ${row.length}`,
         { expected: width, actual: row.length },
       );
     }
-    data.set(row, i * width);
   });
-  return { data, rows: matrix.length, fresh: true };
+  checkSize(rows.length * width, name);
+  const data = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => data.set(row, i * width));
+  return data;
+}
+
+/**
+ * `data` is a Float32Array, or the id (a number) of a ResidentMatrix (then `resident`
+ * is that id). `fresh` says whether `data` is our own copy (transferable).
+ * @returns {{ data: Float32Array | number, rows: number | undefined, fresh: boolean, resident?: number }}
+ */
+export function flatten(matrix, name, rows) {
+  return guard(() => {
+    if (matrix instanceof ResidentMatrix) return { data: matrix.id, rows: matrix.rows, fresh: false, resident: matrix.id };
+    if (ArrayBuffer.isView(matrix)) {
+      const data = floatsOfView(matrix, name);
+      return { data, rows, fresh: data !== matrix };
+    }
+    if (!Array.isArray(matrix)) {
+      throw invalidInput(`${name} must be a Float32Array, an array of numbers or an array of rows, got ${show(matrix)}`);
+    }
+    if (matrix.length === 0 || typeof matrix[0] === 'number') {
+      const bad = firstNonNumber(matrix);
+      if (bad >= 0) throw invalidInput(`${name}[${bad}] must be a number, got ${show(matrix[bad])}`);
+      checkSize(matrix.length, name);
+      return { data: Float32Array.from(matrix), rows, fresh: true };
+    }
+    return { data: flattenRows(matrix, name), rows: matrix.length, fresh: true };
+  }, (err) => invalidInput(`${name} could not be read: ${err?.message ?? show(err)}`));
+}
+
+/** A single query vector: like a matrix, but never an uploaded one. */
+export function flattenVector(vector, name) {
+  if (vector instanceof ResidentMatrix) throw invalidInput(`${name} must be a vector, not an uploaded matrix`);
+  return flatten(vector, name);
+}
+
+/** One mask entry as 1/0 (booleans or numbers; Python checks numbers are 0 or 1). */
+function maskValue(value, at) {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number') return value;
+  throw invalidInput(`${at} must be true/false (or 1/0), got ${show(value)}`);
+}
+
+function maskRow(row, at) {
+  if (ArrayBuffer.isView(row)) return floatsOfView(row, at);
+  if (!Array.isArray(row)) throw invalidInput(`${at} must be an array of booleans or a typed array, got ${show(row)}`);
+  return Float32Array.from(row, (value, j) => maskValue(value, `${at}[${j}]`));
 }
 
 /** A mask as numbers (booleans become 1/0; Python checks the values): (n,) or (m, n) rows. */
 export function flattenMask(mask) {
-  if (mask == null) return { data: null, rows: 0, fresh: false };
-  if (Array.isArray(mask) && mask.length && (Array.isArray(mask[0]) || ArrayBuffer.isView(mask[0]))) {
-    const { data, rows } = flatten(mask.map((row) => Float32Array.from(row, Number)), 'mask');
-    return { data, rows, fresh: true };
-  }
-  return { data: Float32Array.from(mask, Number), rows: 0, fresh: true };
+  return guard(() => {
+    if (mask == null) return { data: null, rows: 0, fresh: false };
+    const nested = Array.isArray(mask) && mask.length > 0 && (Array.isArray(mask[0]) || ArrayBuffer.isView(mask[0]));
+    if (nested) {
+      const { data, rows } = flatten(mask.map((row, i) => maskRow(row, `mask[${i}]`)), 'mask');
+      return { data, rows, fresh: true };
+    }
+    const data = maskRow(mask, 'mask');
+    return { data, rows: 0, fresh: data !== mask };
+  }, (err) => invalidInput(`mask could not be read: ${err?.message ?? show(err)}`));
 }
