@@ -1,20 +1,18 @@
 // ruvector-attention-py/node: the runtime of API.md §5 on worker_threads.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { createPool } from '../web/core/client.mjs';
+import { DEFAULT_MAX_WORKER_MEMORY, openRuntime } from '../web/core/client.mjs';
+import { startWorker } from './flags.mjs';
 
 export * from '../web/core/errors.mjs';
 export { ResidentMatrix } from '../web/core/matrix.mjs';
 export { loadCompat } from './compat.mjs';
 export { DEFAULT_INDEX_URL } from './boot.mjs';
+export { DEFAULT_MAX_WORKER_MEMORY };
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
-// Workers inherit the process's flags, but --input-type (node -e) is refused in a worker.
-const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-
 function spawn() {
-  const worker = new Worker(WORKER_URL, { execArgv });
+  const worker = startWorker(WORKER_URL);
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     onMessage: (fn) => worker.on('message', fn),
@@ -27,9 +25,15 @@ function spawn() {
 }
 
 /**
- * Start a pool of Pyodide workers.
+ * Start a pool of Pyodide workers, whatever flags this process was started with.
  * @param {import('./index').RuntimeOptions} [options]
+ * @returns {Promise<import('./index').Runtime>}
  */
-export function createRuntime({ workers = availableParallelism(), indexURL, wheelURL, onProgress } = {}) {
-  return createPool({ size: workers, spawn, bootOptions: { indexURL, wheelURL }, onProgress, sharedMemory: true });
+export function createRuntime(options) {
+  return openRuntime(options, {
+    spawn,
+    sharedMemory: true,
+    defaultWorkers: availableParallelism(),
+    bootOptions: ({ indexURL, wheelURL }) => ({ indexURL, wheelURL }),
+  });
 }

@@ -1,8 +1,9 @@
 // ruvector-attention-py/web: the runtime of API.md §5 on module Web Workers.
-import { createPool } from './core/client.mjs';
+import { DEFAULT_MAX_WORKER_MEMORY, openRuntime } from './core/client.mjs';
 
 export * from './core/errors.mjs';
 export { ResidentMatrix } from './core/matrix.mjs';
+export { DEFAULT_MAX_WORKER_MEMORY };
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
@@ -25,22 +26,19 @@ function spawn() {
   };
 }
 
+const absolute = (url) => url && new URL(url, location.href).href;
+
 /**
  * Start a pool of Pyodide workers. SharedArrayBuffer carries inputs shared by several
  * workers when the page is cross-origin isolated; transferables otherwise.
  * @param {import('./index').RuntimeOptions} [options]
+ * @returns {Promise<import('./index').Runtime>}
  */
-export function createRuntime({
-  workers = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4)),
-  indexURL = DEFAULT_INDEX_URL,
-  wheelURL,
-  onProgress,
-} = {}) {
-  return createPool({
-    size: workers,
+export function createRuntime(options) {
+  return openRuntime(options, {
     spawn,
-    bootOptions: { indexURL: new URL(indexURL, location.href).href, wheelURL: wheelURL && new URL(wheelURL, location.href).href },
-    onProgress,
     sharedMemory: globalThis.crossOriginIsolated === true,
+    defaultWorkers: Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4)),
+    bootOptions: ({ indexURL = DEFAULT_INDEX_URL, wheelURL }) => ({ indexURL: absolute(indexURL), wheelURL: absolute(wheelURL) }),
   });
 }

@@ -1,81 +1,29 @@
-// The runtime API of API.md §5 over a pool of workers, shared by the Node and browser
-// facades. An environment adapter supplies `spawn()`, which starts one worker running
-// serveWorker() and returns an endpoint: { post(msg, transfer), onMessage(fn),
-// onExit(fn), terminate() }.
-import { RuntimeClosedError, WorkerCrashedError, rebuildError } from './errors.mjs';
-import { ResidentMatrix, flatten, flattenMask } from './matrix.mjs';
+// The runtime API of API.md §5 over a pool of workers (pool.mjs), shared by the Node and
+// browser facades. This file checks what callers pass (checks.mjs, matrix.mjs), shapes
+// requests and splits batches; the pool schedules, cancels and replaces workers.
+// Every public method is async: whatever goes wrong rejects with a typed error.
+import { checkTimeout } from './cancel.mjs';
+import {
+  callOptions, guard, optionalBoolean, optionalCount, optionalNumber, plainConfig, plainExtras,
+} from './checks.mjs';
+import { UnknownMechanismError, invalidConfig, invalidInput, show } from './errors.mjs';
+import { ResidentMatrix, flatten, flattenMask, flattenVector } from './matrix.mjs';
+import { Pool } from './pool.mjs';
 
-const BOOT_PHASES = 3; // pyodide, numpy, wheel: see bootSession
+/** WebAssembly memory past which a worker is replaced after its request (1 GiB). */
+export const DEFAULT_MAX_WORKER_MEMORY = 2 ** 30;
 
-class WorkerSlot {
-  #endpoint;
-  #pending = new Map();
-  #nextId = 1;
-  #onProgress;
-  alive = true;
+const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
+const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
 
-  constructor(endpoint, { onExit, onProgress }) {
-    this.#endpoint = endpoint;
-    this.#onProgress = onProgress;
-    endpoint.onMessage((message) => this.#receive(message));
-    endpoint.onExit((reason) => {
-      if (!this.alive) return;
-      this.alive = false;
-      this.#rejectAll(new WorkerCrashedError(`a worker stopped (${reason}); its requests failed`, {
-        reason: String(reason),
-      }));
-      onExit(this);
-    });
-  }
+/** The JavaScript name of each Python method, for messages. */
+const METHOD_NAMES = {
+  compute: 'compute', weights: 'weights', compute_batch: 'computeBatch', weights_batch: 'weightsBatch',
+  head_weights_batch: 'headWeightsBatch',
+};
 
-  get load() {
-    return this.#pending.size;
-  }
-
-  #receive({ id, ok, result, error, progress }) {
-    const request = this.#pending.get(id);
-    if (!request) return;
-    if (progress !== undefined) {
-      this.#onProgress?.(progress);
-      return;
-    }
-    this.#pending.delete(id);
-    if (ok) request.resolve(result);
-    else request.reject(rebuildError(error));
-  }
-
-  #rejectAll(error) {
-    for (const { reject } of this.#pending.values()) reject(error);
-    this.#pending.clear();
-  }
-
-  request(message, transfer = []) {
-    if (!this.alive) return Promise.reject(new WorkerCrashedError('the worker has stopped', {}));
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#endpoint.post({ ...message, id }, transfer);
-    });
-  }
-
-  /** Stop the worker as a crash would: its exit rejects pending requests. */
-  kill() {
-    return this.#endpoint.terminate();
-  }
-
-  async terminate(error) {
-    this.alive = false;
-    this.#rejectAll(error);
-    await this.#endpoint.terminate();
-  }
-}
-
-/** Per-call mechanism inputs as JSON-friendly values (typed arrays become arrays). */
-function plain(extras) {
-  if (extras == null) return null;
-  const convert = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(convert) : v);
-  return Object.fromEntries(Object.entries(extras).map(([k, v]) => [k, convert(v)]));
-}
+const mechanismKey = (handle) => `mechanism ${handle}`;
+const matrixKey = (id) => `uploaded matrix ${id}`;
 
 /** Split `count` rows into at most `parts` contiguous, nearly equal [start, stop) ranges. */
 function splitRows(count, parts) {
@@ -96,101 +44,185 @@ function concat(chunks) {
 }
 
 /** A copy of `data` in a SharedArrayBuffer: one copy that every worker reads. */
-function shared(data) {
-  if (!(data instanceof Float32Array) || data.buffer instanceof SharedArrayBuffer) return data;
+function sharedCopy(data) {
   const copy = new Float32Array(new SharedArrayBuffer(data.byteLength));
   copy.set(data);
   return copy;
 }
 
-/** Copy `data` unless it is already a private buffer we may transfer. */
-const transferable = ({ data, fresh }) => (fresh && data?.buffer ? [data.buffer] : []);
+/** `data` in a SharedArrayBuffer (a copy unless it is one already). */
+function shared(data) {
+  if (!(data instanceof Float32Array) || data.buffer instanceof SharedArrayBuffer) return data;
+  return sharedCopy(data);
+}
+
+/** Buffers of our own copies, moved to the worker instead of copied again. */
+const transferable = (flat) => (flat?.fresh && flat.data?.buffer ? [flat.data.buffer] : []);
+
+/** Registry keys of the uploaded matrices among `flats`. */
+const residentKeys = (flats) => flats.filter((f) => f?.resident !== undefined).map((f) => matrixKey(f.resident));
+
+/** A mechanism name must be a string (Python resolves it). */
+function mechanismName(name, choices) {
+  if (typeof name === 'string') return name;
+  throw new UnknownMechanismError(`unknown attention mechanism ${show(name)}; expected one of: ${choices.join(', ')}`, {
+    name: show(name), choices,
+  });
+}
+
+/** `dim` for describe: absent (Python says it is required) or a number (Python checks it). */
+function dimOption(dim) {
+  if (dim == null) return null;
+  if (typeof dim !== 'number') throw invalidConfig(`dim must be a positive integer, got ${show(dim)}`);
+  return dim;
+}
 
 export class AttentionHandle {
   #runtime;
   #handle;
+  #key;
 
   constructor(runtime, handle, info) {
     this.#runtime = runtime;
     this.#handle = handle;
+    this.#key = mechanismKey(handle);
     /** {name, dim, numHeads, config, complexity, splittable, stateful, valuesMatchDim} */
     this.info = info;
-  }
-
-  async #single(method, query, keys, values, { mask, position, extras } = {}) {
-    const q = flatten(query, 'query');
-    const k = flatten(keys, 'keys');
-    const v = values === null ? null : flatten(values, 'values');
-    const m = flattenMask(mask);
-    const args = {
-      query: q.data, keys: k.data, values: v?.data ?? null, mask: m.data,
-      options: { position: position ?? null, extras: plain(extras), ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) },
-    };
-    const transfer = [q, k, v ?? {}, m].flatMap(transferable);
-    return this.#runtime._request({ op: 'call', handle: this.#handle, method, args }, transfer, this._pin);
-  }
-
-  /** One query (d) over keys (n, d) and values (n, dv) -> Float32Array(dv). */
-  compute(query, keys, values, options) {
-    return this.#single('compute', query, keys, values, options);
-  }
-
-  /** Weights of one query over keys -> Float32Array(n), summing to 1. */
-  weights(query, keys, options) {
-    return this.#single('weights', query, keys, null, options);
-  }
-
-  /** Queries (m, d) -> Float32Array(m * dv), split across workers and reassembled in order. */
-  computeBatch(queries, keys, values, options) {
-    return this.#runtime._batch(this, 'compute_batch', queries, keys, values, options);
-  }
-
-  /** Weights of a batch -> Float32Array(m * n), row-major. */
-  weightsBatch(queries, keys, options) {
-    return this.#runtime._batch(this, 'weights_batch', queries, keys, null, options);
-  }
-
-  /** Per-head weights -> Float32Array(heads * m * n) (one head for single-head mechanisms). */
-  headWeightsBatch(queries, keys, options) {
-    return this.#runtime._batch(this, 'head_weights_batch', queries, keys, null, { ...options, split: false });
   }
 
   get handle() {
     return this.#handle;
   }
 
-  /** @internal Stateful mechanisms (topology_gated) keep every call on one worker. */
-  get _pin() {
-    return this.info.stateful ? this.#handle : null;
+  /** One request for this mechanism; `flats` are the flattened inputs it sends. */
+  #request(method, args, flats, call) {
+    return this.#runtime._run({ op: 'call', handle: this.#handle, method, args }, {
+      ...call,
+      transfer: flats.flatMap(transferable),
+      needs: [this.#key, ...residentKeys(flats)],
+      pin: this.info.stateful ? this.#key : null, // topology_gated keeps its state in one worker
+    });
   }
 
-  /** Free this mechanism in every worker. */
-  dispose() {
-    return this.#runtime._dispose(this.#handle);
+  async #single(method, query, keys, values, options) {
+    const { own, call } = callOptions(options, SINGLE_OPTIONS, METHOD_NAMES[method]);
+    const q = flattenVector(query, 'query');
+    const k = flatten(keys, 'keys');
+    const v = values === null ? null : flatten(values, 'values');
+    const m = flattenMask(own.mask);
+    const args = {
+      query: q.data, keys: k.data, values: v?.data ?? null, mask: m.data,
+      options: {
+        position: optionalNumber(own.position, 'position'),
+        extras: plainExtras(own.extras),
+        ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}),
+      },
+    };
+    return this.#request(method, args, [q, k, v, m], call);
+  }
+
+  async #batch(method, queries, keys, values, options, split = true) {
+    const { own, call } = callOptions(options, BATCH_OPTIONS, METHOD_NAMES[method]);
+    const q = flatten(queries, 'queries', optionalCount(own.rows, 'rows'));
+    const k = flatten(keys, 'keys');
+    const v = values === null ? null : flatten(values, 'values');
+    const m = flattenMask(own.mask);
+    const extras = plainExtras(own.extras);
+    const { dim } = this.info;
+    const queryRows = q.rows ?? q.data.length / dim;
+    const keyRows = k.rows ?? k.data.length / dim;
+    if (m.data && !m.rows && queryRows > 1 && m.data.length === queryRows * keyRows) m.rows = queryRows;
+    const sent = {
+      causal: optionalBoolean(own.causal, 'causal'),
+      extras,
+      ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}),
+    };
+    // extras may hold per-query rows (rope's distances), so a call with extras is not split
+    const divisible = split && !extras && this.info.splittable && Number.isInteger(queryRows) && q.resident === undefined;
+    const parts = divisible ? Math.min(this.#runtime.workers, queryRows) : 1;
+    if (parts <= 1) {
+      const args = {
+        query: q.data, keys: k.data, values: v?.data ?? null, mask: m.data,
+        options: { ...sent, queryRows: q.rows ?? null, maskRows: m.rows },
+      };
+      return this.#request(method, args, [q, k, v, m], call);
+    }
+    return this.#split(method, { q, k, v, m, dim, queryRows, options: sent }, parts, call);
+  }
+
+  /** A batch in `parts` row ranges on as many workers, reassembled in order. */
+  async #split(method, { q, k, v, m, dim, queryRows, options }, parts, call) {
+    const sharing = this.#runtime.sharedMemory;
+    const keys = { ...k, data: sharing ? shared(k.data) : k.data, fresh: false };
+    const values = v && { ...v, data: sharing ? shared(v.data) : v.data, fresh: false };
+    const maskWidth = m.rows ? m.data.length / m.rows : 0;
+    const ranges = splitRows(queryRows, parts);
+    let done = 0;
+    const chunks = await Promise.all(ranges.map(async ([start, stop]) => {
+      const query = { data: q.data.slice(start * dim, stop * dim), fresh: true };
+      const mask = m.rows ? m.data.slice(start * maskWidth, stop * maskWidth) : m.data;
+      const args = {
+        query: query.data, keys: keys.data, values: values?.data ?? null, mask,
+        options: { ...options, queryRows: stop - start, maskRows: m.rows ? stop - start : 0, rowOffset: start, totalRows: queryRows },
+      };
+      const out = await this.#request(method, args, [query, keys, values], call);
+      this.#runtime._progress({ phase: 'compute', loaded: ++done, total: ranges.length });
+      return out;
+    }));
+    return concat(chunks);
+  }
+
+  /** One query (d) over keys (n, d) and values (n, dv) -> Float32Array(dv). */
+  async compute(query, keys, values, options) {
+    return this.#single('compute', query, keys, values, options);
+  }
+
+  /** Weights of one query over keys -> Float32Array(n), summing to 1. */
+  async weights(query, keys, options) {
+    return this.#single('weights', query, keys, null, options);
+  }
+
+  /** Queries (m, d) -> Float32Array(m * dv), split across workers and reassembled in order. */
+  async computeBatch(queries, keys, values, options) {
+    return this.#batch('compute_batch', queries, keys, values, options);
+  }
+
+  /** Weights of a batch -> Float32Array(m * n), row-major. */
+  async weightsBatch(queries, keys, options) {
+    return this.#batch('weights_batch', queries, keys, null, options);
+  }
+
+  /** Per-head weights -> Float32Array(heads * m * n) (one head for single-head mechanisms). */
+  async headWeightsBatch(queries, keys, options) {
+    return this.#batch('head_weights_batch', queries, keys, null, options, false);
+  }
+
+  /** Free this mechanism in every worker; later calls reject with InvalidInputError. */
+  async dispose() {
+    return this.#runtime._forget(this.#key);
   }
 }
 
 export class Runtime {
-  #spawn;
-  #bootOptions;
-  #onProgress;
-  #slots = [];
-  #booting = new Set();
-  #handles = new Map(); // handle -> { name, config } to replay in replacement workers
-  #resident = new Map(); // id -> { data, rows, cols } to replay too
-  #nextHandle = 1;
-  #closed = false;
-  #waiters = [];
-  /** @type {string[]} */
-  mechanisms = [];
-
+  #pool;
   #sharedMemory;
+  #onProgress;
+  #nextId = 1;
 
-  constructor({ spawn, bootOptions, onProgress, sharedMemory = false }) {
-    this.#spawn = spawn;
-    this.#bootOptions = bootOptions;
-    this.#onProgress = onProgress;
+  constructor(pool, { sharedMemory = false, onProgress } = {}) {
+    this.#pool = pool;
     this.#sharedMemory = sharedMemory;
+    this.#onProgress = onProgress;
+  }
+
+  /** @type {string[]} every registered mechanism name (from the Python registry) */
+  get mechanisms() {
+    return this.#pool.mechanisms;
+  }
+
+  /** Workers in service (a replaced one is back once its replacement has booted). */
+  get workers() {
+    return this.#pool.workers;
   }
 
   /** Whether inputs sent to several workers travel in SharedArrayBuffers. */
@@ -198,185 +230,138 @@ export class Runtime {
     return this.#sharedMemory;
   }
 
-  get workers() {
-    return this.#slots.length;
-  }
-
-  async _start(size) {
-    let loaded = 0;
-    const total = size * BOOT_PHASES;
-    const progress = (phase) => this.#onProgress?.({ phase, loaded: ++loaded, total });
-    try {
-      await Promise.all(Array.from({ length: size }, () => this.#startSlot(progress)));
-    } catch (err) {
-      await this.close();
-      throw err;
-    }
-  }
-
-  async #startSlot(progress) {
-    const slot = new WorkerSlot(this.#spawn(), {
-      onExit: (dead) => this.#replace(dead),
-      onProgress: progress,
-    });
-    this.#booting.add(slot);
-    try {
-      const { mechanisms } = await slot.request({ op: 'boot', options: this.#bootOptions });
-      this.mechanisms = mechanisms;
-      for (const [handle, { name, config }] of this.#handles) {
-        await slot.request({ op: 'create', handle, name, config });
-      }
-      for (const [tensor, { data, rows, cols }] of this.#resident) {
-        await slot.request({ op: 'upload', tensor, data, rows, cols });
-      }
-    } catch (err) {
-      await slot.terminate(err);
-      throw err;
-    } finally {
-      this.#booting.delete(slot);
-    }
-    if (this.#closed) {
-      await slot.terminate(new RuntimeClosedError('the runtime is closed', {}));
-      return;
-    }
-    this.#slots.push(slot);
-    this.#waiters.splice(0).forEach((wake) => wake());
-  }
-
-  #replace(dead) {
-    this.#slots = this.#slots.filter((slot) => slot !== dead);
-    if (this.#closed) return;
-    this.#startSlot((phase) => this.#onProgress?.({ phase: `restart:${phase}`, loaded: 0, total: BOOT_PHASES }))
-      .catch(() => {}); // a replacement that cannot boot leaves the pool smaller
-  }
-
-  async #ready() {
-    if (this.#closed) throw new RuntimeClosedError('the runtime is closed', {});
-    while (this.#slots.length === 0) {
-      if (this.#booting.size === 0) throw new WorkerCrashedError('no worker is running', {});
-      await new Promise((wake) => this.#waiters.push(wake));
-      if (this.#closed) throw new RuntimeClosedError('the runtime is closed', {});
-    }
-    return this.#slots;
-  }
-
-  /** Send to the least busy worker, or with `pin` (a number) always to the same one. */
-  async _request(message, transfer = [], pin = null) {
-    const slots = await this.#ready();
-    const slot = pin === null ? slots.reduce((best, s) => (s.load < best.load ? s : best)) : slots[pin % slots.length];
-    return slot.request(message, transfer);
-  }
-
-  async #everyWorker(message) {
-    const slots = await this.#ready();
-    const results = await Promise.allSettled(slots.map((slot) => slot.request(message)));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return results[0].value;
-  }
-
   /** Info with the default config of `name` at query dimension `dim` (nothing is built). */
-  describe(name, { dim }) {
-    return this._request({ op: 'describe', name, dim });
+  async describe(name, options) {
+    const { own, call } = callOptions(options, ['dim'], 'describe');
+    const message = { op: 'describe', name: mechanismName(name, this.mechanisms), dim: dimOption(own.dim) };
+    return this.#pool.run(message, call);
   }
 
-  /** Build a mechanism in every worker (configs in camelCase). */
-  async create(name, config = {}) {
-    const handle = this.#nextHandle++;
-    const info = await this.#everyWorker({ op: 'create', handle, name, config });
-    this.#handles.set(handle, { name, config });
+  /**
+   * Build a mechanism (config keys in camelCase). It is built and checked in one worker,
+   * and in each other worker the first time a call runs there; a config Python rejects
+   * rejects here once, and nothing is kept.
+   */
+  async create(name, config, options) {
+    const { call } = callOptions(options, [], 'create');
+    const handle = this.#nextId++;
+    const message = { op: 'create', handle, name: mechanismName(name, this.mechanisms), config: plainConfig(config) };
+    const info = await this.#pool.run(message, {
+      ...call,
+      defines: { key: mechanismKey(handle), teardown: { op: 'dispose', handle } },
+    });
     return new AttentionHandle(this, handle, info);
   }
 
   /**
-   * Copy a matrix into every worker once (validated there once); pass the returned
+   * Keep a matrix in the workers (validated once in Python); pass the returned
    * ResidentMatrix as keys or values to avoid sending them with every call.
    * A flat Float32Array needs `{ rows }` or `{ cols }`.
    */
-  async upload(matrix, { rows, cols } = {}) {
-    const flat = flatten(matrix, 'matrix', rows);
-    const data = flat.data.slice(); // our own copy, replayed into replacement workers
-    const tensor = this.#nextHandle++;
-    const [r, c] = await this.#everyWorker({ op: 'upload', tensor, data, rows: flat.rows ?? null, cols: cols ?? null });
-    this.#resident.set(tensor, { data, rows: r, cols: c });
-    return new ResidentMatrix(tensor, r, c, (id) => this.#release(id));
-  }
-
-  async #release(tensor) {
-    this.#resident.delete(tensor);
-    await this.#everyWorker({ op: 'release', tensor });
-  }
-
-  async _dispose(handle) {
-    this.#handles.delete(handle);
-    await this.#everyWorker({ op: 'dispose', handle });
-  }
-
-  async _batch(attn, method, queries, keys, values, { mask, causal, rows, extras, split = true } = {}) {
-    const q = flatten(queries, 'queries', rows);
-    const k = flatten(keys, 'keys');
-    const v = values === null ? null : flatten(values, 'values');
-    const m = flattenMask(mask);
-    const dim = attn.info.dim;
-    const queryRows = q.rows ?? q.data.length / dim;
-    const keyRows = k.rows ?? k.data.length / dim;
-    if (m.data && !m.rows && queryRows > 1 && m.data.length === queryRows * keyRows) m.rows = queryRows;
-    const common = { keys: k.data, values: v?.data ?? null };
-    const options = { causal: causal ?? null, extras: plain(extras), ...(v?.rows !== undefined ? { valuesRows: v.rows } : {}) };
-    const slots = await this.#ready();
-    // extras may hold per-query rows (rope's distances), so a call with extras is not split
-    const divisible = split && !extras && attn.info.splittable && Number.isInteger(queryRows) && typeof q.data !== 'number';
-    const parts = divisible ? Math.min(slots.length, queryRows) : 1;
-    if (parts <= 1) {
-      const args = { ...common, query: q.data, mask: m.data, options: { ...options, queryRows: q.rows ?? null, maskRows: m.rows } };
-      return this._request({ op: 'call', handle: attn.handle, method, args }, [q, k, v ?? {}, m].flatMap(transferable), attn._pin);
-    }
-    const ranges = splitRows(queryRows, parts);
-    if (this.#sharedMemory) {
-      common.keys = shared(common.keys);
-      common.values = shared(common.values);
-    }
-    let done = 0;
-    const chunks = await Promise.all(ranges.map(async ([start, stop]) => {
-      const args = {
-        ...common,
-        query: q.data.slice(start * dim, stop * dim),
-        mask: m.rows ? m.data.slice(start * (m.data.length / m.rows), stop * (m.data.length / m.rows)) : m.data,
-        options: { ...options, queryRows: stop - start, maskRows: m.rows ? stop - start : 0, rowOffset: start, totalRows: queryRows },
-      };
-      const out = await this._request({ op: 'call', handle: attn.handle, method, args }, [args.query.buffer]);
-      this.#onProgress?.({ phase: 'compute', loaded: ++done, total: ranges.length });
-      return out;
-    }));
-    return concat(chunks);
+  async upload(matrix, options) {
+    const { own, call } = callOptions(options, ['rows', 'cols'], 'upload');
+    if (matrix instanceof ResidentMatrix) throw invalidInput('matrix is already uploaded');
+    const flat = flatten(matrix, 'matrix', optionalCount(own.rows, 'rows'));
+    const cols = optionalCount(own.cols, 'cols') ?? null;
+    // our own copy (the caller may change theirs), sent to each worker that needs it:
+    // shared, not copied again, where possible
+    const data = this.#sharedMemory ? sharedCopy(flat.data) : flat.fresh ? flat.data : flat.data.slice();
+    const tensor = this.#nextId++;
+    const key = matrixKey(tensor);
+    const [rows, columns] = await this.#pool.run({ op: 'upload', tensor, data, rows: flat.rows ?? null, cols }, {
+      ...call,
+      defines: { key, teardown: { op: 'release', tensor } },
+    });
+    return new ResidentMatrix(tensor, rows, columns, () => this.#pool.forget(key));
   }
 
   /** Memory of each worker (for leak checks). */
   async memory() {
-    const slots = await this.#ready();
-    return Promise.all(slots.map((slot) => slot.request({ op: 'memory' })));
+    return this.#pool.memory();
   }
 
   /** Terminate every worker; pending and later requests reject with RuntimeClosedError. */
   async close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    const error = new RuntimeClosedError('the runtime is closed', {});
-    const slots = [...this.#slots, ...this.#booting];
-    this.#slots = [];
-    this.#waiters.splice(0).forEach((wake) => wake());
-    await Promise.all(slots.map((slot) => slot.terminate(error)));
+    return this.#pool.close();
+  }
+
+  /** @internal */
+  _run(message, options) {
+    return this.#pool.run(message, options);
+  }
+
+  /** @internal */
+  _forget(key) {
+    return this.#pool.forget(key);
+  }
+
+  /** @internal */
+  _progress(progress) {
+    try {
+      this.#onProgress?.(progress);
+    } catch {
+      // a failing progress callback must not fail the call
+    }
+  }
+
+  /** For tests: counts of workers, queued and running requests. */
+  get _stats() {
+    return this.#pool.stats;
   }
 
   /** For tests: stop one worker abruptly, as a crash would. */
   async _killWorker(index = 0) {
-    await this.#slots[index]?.kill();
+    await this.#pool.kill(index);
   }
 }
 
-/** Start a pool of `size` workers and resolve once all have booted. */
-export async function createPool({ size, spawn, bootOptions, onProgress, sharedMemory }) {
-  const runtime = new Runtime({ spawn, bootOptions, onProgress, sharedMemory });
-  await runtime._start(size);
-  return runtime;
+const RUNTIME_OPTIONS = ['workers', 'indexURL', 'wheelURL', 'onProgress', 'requestTimeoutMs', 'maxWorkerMemory'];
+
+/** createRuntime's options, checked (InvalidConfigError), with defaults. */
+function runtimeOptions(options, defaultWorkers) {
+  if (options == null) options = {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidConfig(`createRuntime options must be an object, got ${show(options)}`);
+  }
+  const unknown = Object.keys(options).filter((key) => !RUNTIME_OPTIONS.includes(key));
+  if (unknown.length) {
+    throw invalidConfig(`createRuntime has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${RUNTIME_OPTIONS.join(', ')}`);
+  }
+  const { workers = defaultWorkers, indexURL, wheelURL, onProgress, requestTimeoutMs, maxWorkerMemory } = options;
+  if (!Number.isSafeInteger(workers) || workers < 1) throw invalidConfig(`workers must be an integer >= 1, got ${show(workers)}`);
+  for (const [name, url] of [['indexURL', indexURL], ['wheelURL', wheelURL]]) {
+    if (url != null && typeof url !== 'string' && !(url instanceof URL)) throw invalidConfig(`${name} must be a string or URL, got ${show(url)}`);
+  }
+  if (onProgress != null && typeof onProgress !== 'function') throw invalidConfig(`onProgress must be a function, got ${show(onProgress)}`);
+  if (maxWorkerMemory != null && !(typeof maxWorkerMemory === 'number' && maxWorkerMemory > 0)) {
+    throw invalidConfig(`maxWorkerMemory must be a positive number of bytes (or Infinity), got ${show(maxWorkerMemory)}`);
+  }
+  return {
+    workers,
+    indexURL: indexURL == null ? undefined : String(indexURL),
+    wheelURL: wheelURL == null ? undefined : String(wheelURL),
+    onProgress: onProgress ?? undefined,
+    requestTimeoutMs: checkTimeout(requestTimeoutMs, 'requestTimeoutMs', invalidConfig),
+    maxWorkerMemory: maxWorkerMemory ?? DEFAULT_MAX_WORKER_MEMORY,
+  };
+}
+
+/**
+ * Start a runtime on `environment`: { spawn() (a worker endpoint), sharedMemory,
+ * defaultWorkers, bootOptions({ indexURL, wheelURL }) (what each worker boots with) }.
+ * Resolves once every worker has booted.
+ */
+export async function openRuntime(options, { spawn, sharedMemory, defaultWorkers, bootOptions }) {
+  const checked = guard(() => runtimeOptions(options, defaultWorkers), (err) => invalidConfig(`createRuntime options: ${err?.message ?? show(err)}`));
+  const boot = guard(() => bootOptions(checked), (err) => invalidConfig(`indexURL/wheelURL: ${err?.message ?? show(err)}`));
+  const pool = new Pool({
+    spawn,
+    bootOptions: boot,
+    size: checked.workers,
+    onProgress: checked.onProgress,
+    maxWorkerMemory: checked.maxWorkerMemory,
+    requestTimeoutMs: checked.requestTimeoutMs,
+  });
+  await pool.start();
+  return new Runtime(pool, { sharedMemory, onProgress: checked.onProgress });
 }

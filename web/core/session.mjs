@@ -5,6 +5,13 @@ import { toCamelCase, toSnakeCase } from './names.mjs';
 
 export const PACKAGE = 'ruvector-attention-py';
 
+// Errors that Python raised and recorded (rebuilt with their class): the interpreter is fine.
+const pythonErrors = new WeakSet();
+
+/** Whether `err` is a Python error rebuilt by a session (any other failure may have left
+ * the interpreter unusable). */
+export const isPythonError = (err) => pythonErrors.has(err);
+
 /**
  * Load packages by name from the distribution at indexURL; any that fails is an error
  * (Pyodide's loadPackage only logs failures).
@@ -69,8 +76,10 @@ export class PythonSession {
       return this.#bridge[name](...args);
     } catch (err) {
       const recorded = this.#bridge.take_error();
-      if (recorded) throw rebuildError(JSON.parse(recorded));
-      throw err;
+      if (!recorded) throw err;
+      const error = rebuildError(JSON.parse(recorded));
+      pythonErrors.add(error);
+      throw error;
     }
   }
 
@@ -123,9 +132,14 @@ export class PythonSession {
     this.#invoke('release', id);
   }
 
+  /** Bytes of WebAssembly memory (it only grows). */
+  wasmBytes() {
+    return this.#py._module.HEAP8.byteLength;
+  }
+
   /** Bytes of wasm memory (it only grows) and of this thread's JS heap. */
   memory() {
     const jsHeap = globalThis.performance?.memory?.usedJSHeapSize ?? globalThis.process?.memoryUsage().heapUsed;
-    return { wasm: this.#py._module.HEAP8.byteLength, jsHeap };
+    return { wasm: this.wasmBytes(), jsHeap };
   }
 }

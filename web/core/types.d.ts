@@ -51,7 +51,17 @@ export interface MechanismInfo {
   valuesMatchDim: boolean;
 }
 
-export interface SingleOptions {
+/** Options every call that runs in a worker takes. */
+export interface CallOptions {
+  /** Abort the call: it rejects with AbortError (TimeoutError if the signal's reason is one,
+   * as with AbortSignal.timeout); if it is running, its worker is replaced. */
+  signal?: AbortSignal;
+  /** Time limit once running in a worker (overrides `requestTimeoutMs`); past it the call
+   * rejects with TimeoutError and its worker is replaced. */
+  timeoutMs?: number;
+}
+
+export interface SingleOptions extends CallOptions {
   mask?: Mask;
   /** Query position for position-aware mechanisms (`local_global`; default n/2). */
   position?: number;
@@ -59,7 +69,7 @@ export interface SingleOptions {
   extras?: Record<string, unknown>;
 }
 
-export interface BatchOptions {
+export interface BatchOptions extends CallOptions {
   mask?: Mask;
   /** Bottom-right-aligned causal order; overrides the config's `causal`. */
   causal?: boolean;
@@ -101,25 +111,39 @@ export interface RuntimeOptions {
   /** Our wheel, when indexURL's lock does not list `ruvector-attention-py` (e.g. a CDN). */
   wheelURL?: string;
   onProgress?: (progress: Progress) => void;
+  /** Default time limit of a call once running in a worker (default: none). A call past it
+   * rejects with TimeoutError; its worker is terminated and replaced (its mechanisms and
+   * uploads are recreated there when next needed). */
+  requestTimeoutMs?: number;
+  /** Bytes of WebAssembly memory past which a worker is replaced after its call (WebAssembly
+   * memory never shrinks). Default DEFAULT_MAX_WORKER_MEMORY (1 GiB); Infinity: never. */
+  maxWorkerMemory?: number;
 }
 
 export interface Runtime {
   readonly mechanisms: MechanismName[];
   readonly workers: number;
-  create(name: MechanismName | (string & {}), config?: MechanismConfig): Promise<AttentionHandle>;
+  /** Build a mechanism: checked and built in one worker (a config Python refuses rejects
+   * once, and nothing is kept), then in others when a call first runs there. */
+  create(name: MechanismName | (string & {}), config?: MechanismConfig, options?: CallOptions): Promise<AttentionHandle>;
   /** Info and default config of a mechanism at query dimension `dim` (nothing is built). */
-  describe(name: MechanismName | (string & {}), shape: { dim: number }): Promise<MechanismInfo>;
-  /** Copy a matrix into every worker once; pass the result as keys or values afterwards.
-   * A flat Float32Array needs `rows` or `cols`. */
-  upload(matrix: Matrix, shape?: { rows?: number; cols?: number }): Promise<ResidentMatrix>;
-  /** wasm and JS heap bytes of each worker. */
+  describe(name: MechanismName | (string & {}), options: { dim: number } & CallOptions): Promise<MechanismInfo>;
+  /** Keep a matrix in the workers (validated once); pass the result as keys or values
+   * afterwards. A flat Float32Array needs `rows` or `cols`. */
+  upload(matrix: Matrix, options?: { rows?: number; cols?: number } & CallOptions): Promise<ResidentMatrix>;
+  /** wasm and JS heap bytes of each worker in service. */
   memory(): Promise<{ wasm: number; jsHeap: number }[]>;
   close(): Promise<void>;
 }
 
+/** Start a pool of Pyodide workers; rejects with InvalidConfigError for bad options. */
 export declare function createRuntime(options?: RuntimeOptions): Promise<Runtime>;
 
+/** The default `maxWorkerMemory`: 1 GiB. */
+export declare const DEFAULT_MAX_WORKER_MEMORY: number;
+
 export declare class AttentionError extends Error {
+  constructor(message: string, details?: Record<string, unknown>, options?: { cause?: unknown });
   details: Record<string, unknown>;
 }
 export declare class DimensionMismatchError extends AttentionError {
@@ -146,4 +170,15 @@ export declare class RuntimeClosedError extends AttentionError {}
 /** A package (numpy, our wheel) could not be loaded from the distribution. */
 export declare class PackageLoadError extends AttentionError {
   details: { packages: string[]; messages: string[] };
+}
+/** The call's signal aborted; `cause` is the signal's reason. Its worker, if it was running
+ * the call, is replaced. */
+export declare class AbortError extends AttentionError {
+  cause?: unknown;
+}
+/** The call ran past `timeoutMs` / `requestTimeoutMs` (details.timeoutMs), or its signal's
+ * reason was a TimeoutError (then `cause`). Its worker is replaced. */
+export declare class TimeoutError extends AttentionError {
+  details: { timeoutMs?: number };
+  cause?: unknown;
 }

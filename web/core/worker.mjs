@@ -1,6 +1,15 @@
 // The body of every worker (Node worker_threads or browser Web Worker): a request loop
 // around one PythonSession. Environment adapters provide `endpoint` and `boot`.
-import { serializeError } from './errors.mjs';
+// Every answer carries the worker's WebAssembly memory (`wasm`), and a failure that is not
+// a Python error says `broken: true`: the pool then replaces this worker.
+import { WorkerCrashedError, serializeError } from './errors.mjs';
+import { isPythonError } from './session.mjs';
+
+/** A failure outside Python (a wasm trap, a fatal Pyodide error, a stack overflow). */
+function interpreterFailure(err) {
+  const reason = `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`;
+  return new WorkerCrashedError(`the worker failed (${reason}); it is being replaced`, { reason });
+}
 
 /**
  * @param endpoint {{ post(message, transfer?): void, onMessage(fn): void }}
@@ -21,13 +30,21 @@ export function serveWorker(endpoint, boot) {
     release: ({ tensor }) => session.release(tensor),
     memory: () => session.memory(),
   };
+  const wasm = () => {
+    try {
+      return session?.wasmBytes();
+    } catch {
+      return undefined;
+    }
+  };
   endpoint.onMessage(async (message) => {
     const { id, op } = message;
     try {
       const result = await handlers[op](message);
-      endpoint.post({ id, ok: true, result }, result instanceof Float32Array ? [result.buffer] : []);
+      endpoint.post({ id, ok: true, result, wasm: wasm() }, result instanceof Float32Array ? [result.buffer] : []);
     } catch (err) {
-      endpoint.post({ id, ok: false, error: serializeError(err) });
+      const broken = op !== 'boot' && !isPythonError(err);
+      endpoint.post({ id, ok: false, error: serializeError(broken ? interpreterFailure(err) : err), wasm: wasm(), broken });
     }
   });
 }
