@@ -21,3 +21,39 @@ export function assertClose(actual, expected, tolerance = 1e-5, label = '') {
   for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
   assert.ok(worst <= tolerance, `${label}: max |diff| ${worst} > ${tolerance}`);
 }
+
+/** Deterministic values in [-0.5, 0.5). */
+export function random(n, seed) {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648 - 0.5;
+  });
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolve once `condition()` holds; fail after `timeoutMs`. */
+export async function waitFor(condition, { timeoutMs = 120_000, label = 'condition' } = {}) {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) assert.fail(`${label} not reached in ${timeoutMs} ms`);
+    await sleep(20);
+  }
+  return performance.now() - start;
+}
+
+/** The error `fn()` rejects with; fails if it throws synchronously or resolves. */
+export async function rejection(fn, label = '') {
+  let promise;
+  try {
+    promise = fn();
+  } catch (err) {
+    assert.fail(`${label}: threw synchronously ${err?.name}: ${err?.message}`);
+  }
+  assert.ok(promise instanceof Promise, `${label}: did not return a promise`);
+  return promise.then(
+    () => assert.fail(`${label}: resolved instead of rejecting`),
+    (err) => err,
+  );
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime } from '../../node/index.mjs';
-import { ROOT } from './helpers.mjs';
+import { ROOT, waitFor } from './helpers.mjs';
 
 function random(n, seed) {
   let s = seed;
@@ -98,7 +98,7 @@ describe('a worker that dies', () => {
     // later requests succeed, and the replacement worker knows the existing handle
     const later = await Promise.all([0, 1, 2, 3].map((i) => attn.compute(random(64, i), keys.subarray(0, 640), values.subarray(0, 640))));
     later.forEach((out) => assert.equal(out.length, 64));
-    for (let i = 0; i < 100 && rt.workers < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => rt.workers === 2, { label: 'a replacement worker' }); // a boot: seconds
     assert.equal(rt.workers, 2);
     const both = await Promise.all(Array.from({ length: 8 }, () => attn.compute(random(64, 9), keys.subarray(0, 640), values.subarray(0, 640))));
     both.forEach((out) => assert.deepEqual(out, both[0]));
@@ -142,7 +142,7 @@ describe('resident matrices (rt.upload)', () => {
     assert.deepEqual(await attn.compute(queries.subarray(0, 16), K, V), await attn.compute(queries.subarray(0, 16), keys, values));
     assert.deepEqual(await attn.weights(queries.subarray(0, 16), K), await attn.weights(queries.subarray(0, 16), keys));
     await rt._killWorker(1);
-    for (let i = 0; i < 100 && rt.workers < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => rt.workers === 2, { label: 'a replacement worker' }); // a boot: seconds
     assert.equal(rt.workers, 2);
     assert.deepEqual(await attn.computeBatch(queries, K, V, { causal: true }), sent);
     await K.dispose();
