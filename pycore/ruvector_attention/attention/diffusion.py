@@ -9,17 +9,33 @@ from typing import Any
 import numpy as np
 
 from .. import _validation as check
+from .. import limits
 from .._validation import boolean, enum_value, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..errors import InvalidConfigError
 from ..kernels.cache import KeySetCache
 from ..kernels.dot import dot_softmax
 from ..kernels.masking import Visibility
 from ..kernels.softmax import normalize_rows
-from ..pde.laplacian import LaplacianType, gaussian_kernel, laplacian_of
+from ..pde.laplacian import (
+    FLOW_COLUMN_TEMPORARIES,
+    HeatGraph,
+    LaplacianType,
+    flow_chunk_bytes,
+    graph_bytes,
+    heat_flow,
+    heat_graph,
+)
 from ..registry import register
 
 __all__ = ["DiffusionAttention", "DiffusionConfig"]
+
+MAX_T = 1e6
+"""Largest diffusion time: the flow's cost grows like ``√t``; by ``t = 1e6`` it has reached
+the stationary state of every graph whose spectral gap is above ~1e-5."""
+MAX_STEPS = 100_000
+"""Most implicit-Euler steps (beyond, the steps equal the exact heat kernel to ~t²/steps)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,14 @@ class DiffusionConfig(AttentionConfig):
     k: int = spec(positive_int, 16)
     laplacian: str = spec(enum_value(LaplacianType), "symmetric_normalized")
 
+    def validate(self) -> None:
+        if self.t > MAX_T:
+            reason = f"t must be at most {MAX_T:g} (the flow is stationary by then), got {self.t!r}"
+            raise InvalidConfigError(reason, reason=reason)
+        if self.num_steps > MAX_STEPS:
+            reason = f"num_steps must be at most {MAX_STEPS}, got {self.num_steps!r}"
+            raise InvalidConfigError(reason, reason=reason)
+
 
 @register("diffusion")
 class DiffusionAttention(Attention):
@@ -41,33 +65,58 @@ class DiffusionAttention(Attention):
 
     (implicit Euler; ``L`` from :class:`~ruvector_attention.GraphLaplacian` with a Gaussian
     kernel of width ``sigma``, kNN-sparsified when ``use_knn``). The result is renormalised
-    and masked keys are set back to 0. As ``t → 0`` the weights approach the softmax. The
-    ``O(n³)`` propagator is cached for the last key set.
+    and masked keys are set back to 0. As ``t → 0`` the weights approach the softmax.
+
+    The propagator ``(I + Δ L)^-num_steps`` is never formed: its action on the score rows is
+    computed on the graph (``n·k`` entries with kNN; see :func:`~ruvector_attention.pde.
+    laplacian.heat_flow`), so a key set costs an exact kNN search (``O(n²·d)`` time in row
+    blocks, ``O(n·k)`` memory, cached for the last key set) and each query row
+    ``O(n·k·terms)``. ``use_knn=False`` is the complete graph, held as an ``n x n`` array
+    whose size is checked against ``ra.MAX_WORK_BYTES`` first.
     """
 
     Config = DiffusionConfig
     config: DiffusionConfig
-    complexity = "O(n^3) per key set"
+    complexity = "O(n·k·steps) per query, O(n^2·d) kNN per key set"
 
     def _setup(self) -> None:
-        self._cache = KeySetCache()  # the propagator of the last key set (and t)
+        self._cache = KeySetCache()  # the HeatGraph of the last key set
 
-    def _propagator(self, keys: np.ndarray, t: float) -> np.ndarray:
-        """``((I + Δ L)^-1)^num_steps`` for this key set."""
+    @property
+    def _k(self) -> int | None:
+        return self.config.k if self.config.use_knn else None
+
+    def _row_bytes(self, n: int, dv: int) -> int:
+        # the flow's vectors, plus the softmax (float32 and float64), result and mask rows
+        return 8 * ((FLOW_COLUMN_TEMPORARIES + 4) * n + dv)
+
+    def _block_size(self, m: int, n: int, dv: int) -> int:
+        """Query rows per block so that the key set's graph and a block's temporaries fit
+        ``ra.MAX_WORK_BYTES`` together (the graph's size is known before it is built)."""
+        building, kept = graph_bytes(n, self.dim, self._k)
+        what = f"diffusion over {n} keys (k={self._k})"
+        limits.check_bytes(building, f"the kernel graph of {what}")
+        row = self._row_bytes(n, dv)
+        fixed = kept + flow_chunk_bytes(limits.MAX_WORK_BYTES - kept)
+        limits.check_bytes(fixed + row, f"the kernel graph and one query row of {what}")
+        return max(1, min(m, (limits.MAX_WORK_BYTES - fixed) // row))
+
+    def _graph(self, keys: np.ndarray) -> HeatGraph:
         cfg = self.config
-        w = gaussian_kernel(keys, cfg.sigma, cfg.k if cfg.use_knn else None)
-        lap = laplacian_of(w, LaplacianType(cfg.laplacian))
-        step = np.linalg.inv(np.eye(len(keys)) + (t / cfg.num_steps) * lap)
-        return np.linalg.matrix_power(step, cfg.num_steps)
+        kind = LaplacianType(cfg.laplacian)
+        return self._cache.get(keys, lambda k: heat_graph(k, cfg.sigma, self._k, kind))
 
     def _diffuse(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility, t: float) -> np.ndarray:
+        graph = self._graph(keys)
         mask = vis.dense()
-        w = dot_softmax(queries, keys, 1.0 / math.sqrt(self.dim), mask).astype(np.float64)
-        propagator = self._cache.get(keys, lambda k: self._propagator(k, t), extra=t)
-        diffused = np.maximum(w @ propagator, 0.0)
+        w = dot_softmax(queries, keys, 1.0 / math.sqrt(self.dim), mask)
+        steps = self.config.num_steps
+        diffused = heat_flow(graph, w, t / steps, steps)
         if mask is not None:
             diffused *= mask
-        diffused[w.sum(axis=1) == 0] = 0.0
+        # rows scaled to max 1 before summing, so a sum is never too small to invert
+        peak = diffused.max(axis=1, keepdims=True)
+        np.divide(diffused, peak, out=diffused, where=peak > 0)
         return normalize_rows(diffused).astype(np.float32)
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
