@@ -84,3 +84,120 @@ test('a worker that dies is replaced; only its in-flight request fails', async (
   expect(result.later).toBe(64);
   expect(result.workers).toBe(2);
 });
+
+test('input JavaScript cannot send rejects with typed errors, never synchronously', async ({ page }) => {
+  await page.goto('/e2e/harness.html');
+  const result = await page.evaluate(async () => {
+    const { createRuntime, AttentionError } = await import('/web/index.mjs');
+    const rt = await createRuntime({ workers: 1 });
+    const attn = await rt.create('scaled_dot', { dim: 4 });
+    const q = [0.1, 0.2, 0.3, 0.4];
+    const k = [[1, 0, 0, 0], [0, 1, 0, 0]];
+    const v = [[1], [2]];
+    const detached = new Float32Array(4);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    const cyclic = { dim: 4 };
+    cyclic.self = cyclic;
+    const cases = {
+      'detached query': () => attn.compute(detached, k, v),
+      'BigInt64Array keys': () => attn.weights(q, new BigInt64Array(8)),
+      'null row': () => attn.computeBatch([q, null], k, v),
+      'ragged rows': () => attn.weightsBatch([q, [1, 2]], k),
+      'NaN query': () => attn.compute([NaN, 0, 0, 0], k, v),
+      'mask string': () => attn.compute(q, k, v, { mask: 'yes' }),
+      'causal string': () => attn.computeBatch([q], k, v, { causal: 'false' }),
+      'extras function': () => attn.headWeightsBatch([q], k, { extras: { f() {} } }),
+      'unknown option': () => attn.computeBatch([q], k, v, { casual: true }),
+      'config null': () => rt.create('scaled_dot', null),
+      'config function': () => rt.create('scaled_dot', { dim: 4, f() {} }),
+      'config Symbol': () => rt.create('scaled_dot', { dim: Symbol('4') }),
+      'config BigInt': () => rt.create('scaled_dot', { dim: 4n }),
+      'config cycle': () => rt.create('scaled_dot', cyclic),
+      'describe without dim': () => rt.describe('flash'),
+      'upload detached': () => rt.upload(detached, { rows: 1 }),
+      'signal not a signal': () => attn.compute(q, k, v, { signal: 'stop' }),
+      'createRuntime workers 0': () => createRuntime({ workers: 0 }),
+    };
+    const errors = {};
+    for (const [label, run] of Object.entries(cases)) {
+      try {
+        const promise = run();
+        errors[label] = await promise.then(() => 'resolved', (e) => (e instanceof AttentionError ? e.name : `untyped ${e?.name}`));
+      } catch (e) {
+        errors[label] = `threw synchronously ${e?.name}`;
+      }
+    }
+    const after = Array.from(await attn.compute(q, k, v));
+    const workers = rt.workers;
+    await rt.close();
+    return { errors, after, workers };
+  });
+  expect(result.errors).toEqual({
+    'detached query': 'InvalidInputError',
+    'BigInt64Array keys': 'InvalidInputError',
+    'null row': 'InvalidInputError',
+    'ragged rows': 'DimensionMismatchError',
+    'NaN query': 'InvalidInputError',
+    'mask string': 'InvalidInputError',
+    'causal string': 'InvalidInputError',
+    'extras function': 'InvalidInputError',
+    'unknown option': 'InvalidConfigError',
+    'config null': 'InvalidConfigError',
+    'config function': 'InvalidConfigError',
+    'config Symbol': 'InvalidConfigError',
+    'config BigInt': 'InvalidConfigError',
+    'config cycle': 'InvalidConfigError',
+    'describe without dim': 'InvalidConfigError',
+    'upload detached': 'InvalidInputError',
+    'signal not a signal': 'InvalidInputError',
+    'createRuntime workers 0': 'InvalidConfigError',
+  });
+  expect(result.after).toHaveLength(1);
+  expect(result.workers).toBe(1);
+});
+
+test('aborting or timing out a running call replaces its worker; what was made before still works', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/e2e/harness.html');
+  const result = await page.evaluate(async () => {
+    const { createRuntime } = await import('/web/index.mjs');
+    const rt = await createRuntime({ workers: 1 });
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const waitRunning = async () => {
+      while (rt._stats.running === 0) await sleep(20);
+      await sleep(300);
+      return rt._stats.running;
+    };
+    const mh = await rt.create('multi_head', { dim: 16, numHeads: 4, seed: 7 });
+    const rows = (n, seed) => Array.from({ length: n }, (_, i) => Float32Array.from({ length: 16 }, (_, j) => Math.sin(seed + i * 16 + j)));
+    const K = await rt.upload(rows(30, 1));
+    const V = await rt.upload(rows(30, 2));
+    const query = rows(1, 3)[0];
+    const before = Array.from(await mh.compute(query, K, V));
+    // seconds of NumPy work in the worker
+    const big = await rt.create('scaled_dot', { dim: 128 });
+    const queries = new Float32Array(8192 * 128).map((_, i) => Math.sin(i));
+    const keys = new Float32Array(4096 * 128).map((_, i) => Math.cos(i));
+    const controller = new AbortController();
+    const stuck = big.computeBatch(queries, keys, keys, { signal: controller.signal });
+    const runningAtAbort = await waitRunning();
+    const queued = mh.compute(query, K, V); // waits behind it on the only worker
+    const start = performance.now();
+    controller.abort();
+    const aborted = await stuck.then(() => 'resolved', (e) => e.name);
+    const rejectMs = performance.now() - start;
+    const afterAbort = Array.from(await queued); // on the replacement worker
+    const timedOut = await big.computeBatch(queries, keys, keys, { timeoutMs: 1000 }).then(() => 'resolved', (e) => e.name);
+    const afterTimeout = Array.from(await mh.compute(query, K, V));
+    const workers = rt.workers;
+    await rt.close();
+    return { runningAtAbort, aborted, rejectMs, before, afterAbort, timedOut, afterTimeout, workers };
+  });
+  expect(result.runningAtAbort).toBe(1);
+  expect(result.aborted).toBe('AbortError');
+  expect(result.rejectMs).toBeLessThan(200);
+  expect(result.afterAbort).toEqual(result.before);
+  expect(result.timedOut).toBe('TimeoutError');
+  expect(result.afterTimeout).toEqual(result.before);
+  expect(result.workers).toBe(1);
+});
