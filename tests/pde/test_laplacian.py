@@ -43,3 +43,14 @@ def test_errors():
         ra.GraphLaplacian.from_keys(np.ones((3, 2)), laplacian_type="nope")
     with pytest.raises(ra.InvalidConfigError):
         ra.GraphLaplacian.from_keys(np.ones((3, 2)), sigma=0)
+
+
+@pytest.mark.filterwarnings("error")
+def test_finite_for_extreme_keys_and_size_checked(monkeypatch):
+    for keys in (np.full((6, 3), 3.4e38, np.float32), np.full((6, 3), 1e-45, np.float32), np.arange(18, dtype=np.float32).reshape(6, 3) * 1e37):
+        for kind in ra.LaplacianType:
+            lap = ra.GraphLaplacian.from_keys(keys, 1e-30, kind, k=2)
+            assert np.isfinite(lap).all()
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", 1 << 20)
+    with pytest.raises(ra.InputTooLargeError):
+        ra.GraphLaplacian.from_keys(np.zeros((1000, 2)))

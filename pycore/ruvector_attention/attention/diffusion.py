@@ -125,7 +125,9 @@ class DiffusionAttention(Attention):
     def compute_multiscale(self, query: Any, keys: Any, num_scales: int) -> np.ndarray:
         """Weights ``(num_scales, n)`` at ``t`` geometrically spaced from ``t / 2^(S-1)`` to ``t``."""
         q, k, _, vis = self._prepare(query, keys, None, None, single=True)
-        scales = np.geomspace(self.config.t / 2 ** (check.positive_int("num_scales", num_scales) - 1), self.config.t, num_scales)
+        num_scales = check.positive_int("num_scales", num_scales)
+        limits.check_scores(num_scales, k.shape[0])
+        scales = np.geomspace(self.config.t / 2.0 ** (num_scales - 1), self.config.t, num_scales)
         return np.stack([self._diffuse(q, k, vis, float(t))[0] for t in scales])
 
     def compute_diffusion(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
