@@ -1,0 +1,168 @@
+// The pool's scheduling rules (web/core/pool.mjs) on fake in-process workers, in
+// milliseconds: what is replaced when, what is recreated where, what is never lost.
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { describe, it } from 'node:test';
+import { Pool } from '../../web/core/pool.mjs';
+import { sleep } from './helpers.mjs';
+
+/**
+ * Fake workers. `answer(worker, message)` returns the reply ({ ok, result, error, wasm,
+ * broken }), or null to never answer (a stuck request). Every message is logged.
+ */
+function fakeWorkers(answer = () => ({ ok: true, result: null }), { bootFails = () => false } = {}) {
+  const workers = [];
+  const spawn = () => {
+    const worker = { index: workers.length, log: [], terminated: false, listeners: [], exits: [] };
+    workers.push(worker);
+    return {
+      post(message) {
+        worker.log.push(message);
+        setTimeout(() => {
+          if (worker.terminated) return;
+          let reply;
+          if (message.op === 'boot') {
+            reply = bootFails(worker) ? { ok: false, error: { name: 'PackageLoadError', message: 'no', details: {} } }
+              : { ok: true, result: { mechanisms: ['fake'] } };
+          } else {
+            reply = answer(worker, message);
+          }
+          if (reply) worker.listeners.forEach((fn) => fn({ id: message.id, ...reply }));
+        }, 1);
+      },
+      onMessage: (fn) => worker.listeners.push(fn),
+      onExit: (fn) => worker.exits.push(fn),
+      terminate: async () => {
+        worker.terminated = true;
+      },
+    };
+  };
+  return { workers, spawn };
+}
+
+const ops = (worker, op) => worker.log.filter((m) => m.op === op);
+const live = (workers) => workers.filter((w) => !w.terminated);
+
+async function startPool(fake, options = {}) {
+  const pool = new Pool({ spawn: fake.spawn, bootOptions: {}, size: 2, ...options });
+  await pool.start();
+  return pool;
+}
+
+async function until(condition) {
+  for (let i = 0; i < 500 && !condition(); i++) await sleep(2);
+  assert.ok(condition());
+}
+
+describe('the pool on fake workers', () => {
+  it('an aborted running request terminates only its worker; the queue goes on elsewhere', async () => {
+    const fake = fakeWorkers((worker, m) => (m.args === 'stuck' ? null : { ok: true, result: worker.index }));
+    const pool = await startPool(fake);
+    const controller = new AbortController();
+    const stuck = pool.run({ op: 'call', args: 'stuck' }, { signal: controller.signal });
+    const others = Array.from({ length: 6 }, () => pool.run({ op: 'call', args: 'fast' }));
+    controller.abort();
+    await assert.rejects(stuck, { name: 'AbortError' });
+    const answers = await Promise.all(others);
+    assert.ok(answers.every((w) => w !== 0), 'worker 0 ran the stuck request and was replaced');
+    assert.equal(fake.workers[0].terminated, true);
+    await until(() => pool.workers === 2);
+    assert.equal(fake.workers.length, 3);
+    await pool.close();
+  });
+
+  it('a broken answer or memory past the limit replaces the worker after it answers', async () => {
+    const fake = fakeWorkers((worker, m) => ({
+      ok: m.args !== 'broken',
+      result: 'fine',
+      error: { name: 'WorkerCrashedError', message: 'trap', details: {} },
+      broken: m.args === 'broken',
+      wasm: m.args === 'big' ? 2 ** 31 : 1000,
+    }));
+    const pool = await startPool(fake, { size: 1, maxWorkerMemory: 2 ** 30 });
+    assert.equal(await pool.run({ op: 'call', args: 'small' }), 'fine');
+    assert.equal(fake.workers.length, 1);
+    assert.equal(await pool.run({ op: 'call', args: 'big' }), 'fine');
+    assert.equal(pool.workers, 0); // already replaced when the answer arrives
+    assert.equal(await pool.run({ op: 'call', args: 'small' }), 'fine'); // waits for the replacement
+    assert.equal(fake.workers.length, 2);
+    await assert.rejects(pool.run({ op: 'call', args: 'broken' }), { name: 'WorkerCrashedError' });
+    assert.equal(await pool.run({ op: 'call', args: 'small' }), 'fine');
+    assert.equal(fake.workers.length, 3);
+    assert.equal(live(fake.workers).length, 1);
+    await pool.close();
+  });
+
+  it('registry entries are created once per worker, where first needed, and undone where present', async () => {
+    const fake = fakeWorkers((worker, m) => ({ ok: true, result: m.op === 'call' ? worker.index : 'made' }));
+    const pool = await startPool(fake);
+    const define = { key: 'mechanism 1', teardown: { op: 'dispose', handle: 1 } };
+    assert.equal(await pool.run({ op: 'create', handle: 1 }, { defines: define }), 'made');
+    assert.equal(fake.workers.reduce((n, w) => n + ops(w, 'create').length, 0), 1);
+    // ten calls at once need both workers: the second one creates it first, once
+    await Promise.all(Array.from({ length: 10 }, () => pool.run({ op: 'call' }, { needs: ['mechanism 1'] })));
+    assert.deepEqual(fake.workers.map((w) => ops(w, 'create').length), [1, 1]);
+    await pool.forget('mechanism 1');
+    assert.deepEqual(fake.workers.map((w) => ops(w, 'dispose').length), [1, 1]);
+    const before = fake.workers.map((w) => w.log.length);
+    await assert.rejects(pool.run({ op: 'call' }, { needs: ['mechanism 1'] }), { name: 'InvalidInputError' });
+    assert.deepEqual(fake.workers.map((w) => w.log.length), before); // no worker was asked
+    await pool.close();
+  });
+
+  it('a stateful mechanism stays on one worker while it lives', async () => {
+    const fake = fakeWorkers((worker) => ({ ok: true, result: worker.index }));
+    const pool = await startPool(fake);
+    const define = { key: 'mechanism 1', teardown: { op: 'dispose', handle: 1 } };
+    await pool.run({ op: 'create', handle: 1 }, { defines: define });
+    const where = await Promise.all(Array.from({ length: 12 }, () => pool.run({ op: 'call' }, { needs: ['mechanism 1'], pin: 'mechanism 1' })));
+    assert.equal(new Set(where).size, 1);
+    await pool.close();
+  });
+
+  it('a replacement that cannot boot leaves the pool smaller; with none left, queued requests fail typed', async () => {
+    const fake = fakeWorkers((worker, m) => (m.args === 'stuck' ? null : { ok: true, result: 1 }), { bootFails: (w) => w.index > 0 });
+    const pool = await startPool(fake, { size: 1 });
+    const controller = new AbortController();
+    const stuck = pool.run({ op: 'call', args: 'stuck' }, { signal: controller.signal });
+    const queued = pool.run({ op: 'call', args: 'fast' });
+    controller.abort();
+    await assert.rejects(stuck, { name: 'AbortError' });
+    await assert.rejects(queued, { name: 'WorkerCrashedError', message: 'no worker is running' });
+    assert.deepEqual(pool.stats, { workers: 0, booting: 0, queued: 0, running: 0, registered: 0 });
+    await pool.close();
+  });
+
+  it('a time limit counts from the start of the run, not from the queue', async () => {
+    const fake = fakeWorkers((worker, m) => (m.args === 'stuck' ? null : { ok: true, result: 1 }));
+    const pool = await startPool(fake, { size: 1, requestTimeoutMs: 60 });
+    const first = pool.run({ op: 'call', args: 'stuck' });
+    const second = pool.run({ op: 'call', args: 'fast' }, { timeoutMs: 5 }); // waits > 5 ms, then runs fast
+    await assert.rejects(first, { name: 'TimeoutError' });
+    assert.equal(await second, 1);
+    await pool.close();
+  });
+
+  it('many calls sharing one signal add one abort listener, removed when they settle', async () => {
+    const fake = fakeWorkers(() => ({ ok: true, result: 1 }));
+    const pool = await startPool(fake);
+    const { signal } = new AbortController();
+    const calls = Array.from({ length: 50 }, () => pool.run({ op: 'call' }, { signal }));
+    assert.equal(getEventListeners(signal, 'abort').length, 1);
+    await Promise.all(calls);
+    assert.equal(getEventListeners(signal, 'abort').length, 0);
+    await pool.close();
+  });
+
+  it('close() rejects queued and running requests with RuntimeClosedError', async () => {
+    const fake = fakeWorkers((worker, m) => (m.args === 'stuck' ? null : { ok: true, result: 1 }));
+    const pool = await startPool(fake, { size: 1 });
+    const running = pool.run({ op: 'call', args: 'stuck' });
+    const queued = pool.run({ op: 'call' });
+    await pool.close();
+    await assert.rejects(running, { name: 'RuntimeClosedError' });
+    await assert.rejects(queued, { name: 'RuntimeClosedError' });
+    await assert.rejects(pool.run({ op: 'call' }), { name: 'RuntimeClosedError' });
+    assert.ok(fake.workers.every((w) => w.terminated));
+  });
+});
