@@ -151,7 +151,7 @@ function readOptions(options, allowed, method) {
     throw invalidConfig(`${method} has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${names}`);
   }
   const call = { signal: checkSignal(signal, method) };
-  if (timeoutMs !== undefined) call.timeoutMs = checkTimeout(timeoutMs, `${method}: timeoutMs`);
+  if (timeoutMs != null) call.timeoutMs = checkTimeout(timeoutMs, `${method}: timeoutMs`); // else the runtime's
   return { own, call };
 }
 

@@ -131,11 +131,19 @@ export class Pool {
     }
   }
 
+  #spawnSlot(progress) {
+    let endpoint;
+    try {
+      endpoint = this.#spawn();
+    } catch (err) {
+      const reason = `${err?.name}: ${err?.message}`;
+      throw new WorkerCrashedError(`could not start a worker (${reason})`, { reason });
+    }
+    return new WorkerSlot(endpoint, { onExit: (dead) => this.#lost(dead), onProgress: progress });
+  }
+
   async #boot(progress) {
-    const slot = new WorkerSlot(this.#spawn(), {
-      onExit: (dead, reason) => this.#lost(dead, reason),
-      onProgress: progress,
-    });
+    const slot = this.#spawnSlot(progress);
     this.#booting.add(slot);
     try {
       const { mechanisms } = await slot.send({ op: 'boot', options: this.#bootOptions });
@@ -156,7 +164,7 @@ export class Pool {
     if (this.#closed) return;
     let loaded = 0;
     const progress = (phase) => this.#report({ phase: `restart:${phase}`, loaded: ++loaded, total: BOOT_PHASES });
-    this.#boot(progress).catch(() => {});
+    this.#boot(progress).catch(() => this.#dispatch()); // with no worker left, queued requests fail
   }
 
   #remove(slot) {

@@ -122,7 +122,10 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   readonly mechanisms: MechanismName[];
+  /** Workers in service (one being replaced is back once its replacement has booted). */
   readonly workers: number;
+  /** Whether inputs sent to several workers travel in SharedArrayBuffers. */
+  readonly sharedMemory: boolean;
   /** Build a mechanism: checked and built in one worker (a config Python refuses rejects
    * once, and nothing is kept), then in others when a call first runs there. */
   create(name: MechanismName | (string & {}), config?: MechanismConfig, options?: CallOptions): Promise<AttentionHandle>;
