@@ -57,48 +57,7 @@ _CORE_NARROWING = (
     "and np.argwhere(~isfinite) finds nothing"
 )
 _SOFTMAX_OVERFLOW = "RuntimeWarning: overflow encountered in subtract (kernels/softmax.py:27)"
-XFAIL: dict[str, dict[str, str | tuple[str, type[BaseException]]]] = {
-    "*": {
-        "extremes/single": _CORE_NARROWING,
-        "extremes/batch": _CORE_NARROWING,
-        "extremes/backward": _CORE_NARROWING,
-        # the sweep's classes whose float64/object operands can sum beyond float32
-        "*/huge": (_CORE_NARROWING, IndexError),
-        "*/mixed": (_CORE_NARROWING, IndexError),
-        "*/equal_rows": (_CORE_NARROWING, IndexError),
-        "*/int_lists": (_CORE_NARROWING, IndexError),
-    },
-    "centroid_ot": {
-        "batch/equal_rows": "RuntimeWarning: overflow encountered in matmul (kernels/transport.py:29 from centroid_ot._forward)",
-        "extremes/single": "RuntimeWarning: overflow encountered in matmul (kernels/transport.py:29 from centroid_ot._forward), e.g. keys at 1e20",
-        "extremes/batch": "RuntimeWarning: overflow encountered in matmul (kernels/transport.py:29 from centroid_ot._forward), e.g. keys at 1e20",
-    },
-    "dual_space": {
-        "single/huge": f"{_SOFTMAX_OVERFLOW} from dual_space._parts",
-    },
-    "edge_featured": {
-        "backward/equal_rows": "RuntimeWarning: invalid value encountered in subtract (kernels/softmax.py:55, softmax_backward from edge_featured._backward)",
-        "extremes/backward": "RuntimeWarning: invalid value encountered in reduce/subtract (kernels/softmax.py:55, softmax_backward from edge_featured._backward)",
-        "size/edge_dim": "EdgeFeaturedAttention(dim=8, edge_dim=10**6) is accepted and allocates 92 MiB at construction, over ra.MAX_WORK_BYTES = 64 MiB",
-    },
-    "flash": {
-        "batch/mixed": "RuntimeWarning: overflow encountered in subtract (attention/flash.py:57)",
-    },
-    "local_global": {
-        "backward/mixed": f"{_SOFTMAX_OVERFLOW} from kernels/dot.py:27 in backward",
-    },
-    "mixed_curvature_fused": {
-        "extremes/batch": f"{_SOFTMAX_OVERFLOW} from mixed_curvature_fused._head_weights",
-        "size/num_heads": "num_heads=10**9: MemoryError 'Unable to allocate 22.4 GiB for an array with shape (1000000000, 3)' (mixed_curvature_fused.py:61), not InputTooLargeError before allocating",
-        "single/int_lists": "-inf scores from _head_scores on queries of big Python ints (float32 overflow), then "
-        f"{_SOFTMAX_OVERFLOW} in masked_softmax (draw: _make_problem(..., 1, 6, 'queries', 'none', None, 0, 48093))",
-        "size/constructor-8": "num_heads=10**9: MemoryError 'Unable to allocate 22.4 GiB for an array with shape (1000000000, 3)', not InputTooLargeError before allocating",
-    },
-    "moe": {
-        "extremes/single": f"{_SOFTMAX_OVERFLOW} in the router (moe.py:160), e.g. queries at float32 max",
-        "extremes/batch": f"{_SOFTMAX_OVERFLOW} in the router (moe.py:160), e.g. queries at float32 max",
-    },
-}
+XFAIL: dict[str, dict[str, str | tuple[str, type[BaseException]]]] = {}
 
 NAMES = ra.mechanisms()
 DIFFERENTIABLE = [name for name in NAMES if resolve(name).differentiable]

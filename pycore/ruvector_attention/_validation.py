@@ -91,7 +91,7 @@ def as_array(value: Any, name: str) -> np.ndarray:
     check_finite(arr, name)  # NaN/Inf in the caller's data, before a narrowing cast could add Inf
     with np.errstate(over="ignore"):
         narrowed = np.ascontiguousarray(arr, dtype=np.float32)
-    if not all_finite(narrowed):
+    if not all_finite(narrowed) and not np.isfinite(narrowed).all():  # the sum test can overflow
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(narrowed))[0])
         raise InvalidInputError(f"{name} holds {arr[where]} at index {where}, beyond float32's range (max 3.4e38)")
     return narrowed

@@ -15,7 +15,10 @@ from typing import Any
 from ._validation import Check
 from .errors import InvalidConfigError
 
-__all__ = ["AttentionConfig", "spec", "divisor_at_most"]
+__all__ = ["AttentionConfig", "DRAWN_PARAMETER_BYTES", "spec", "divisor_at_most"]
+
+DRAWN_PARAMETER_BYTES = 12
+"""Peak bytes per float32 parameter drawn at random: the float64 draw plus the float32 copy."""
 
 _MISSING = dataclasses.MISSING
 
@@ -71,8 +74,9 @@ class AttentionConfig:
         return cls(*args, **kwargs)
 
     def state_bytes(self) -> int:
-        """Bytes of the parameters and fixed buffers this config makes a mechanism allocate
-        (checked against ``ra.MAX_WORK_BYTES`` before any is allocated); override where large."""
+        """Peak bytes of the parameters and fixed buffers this config makes a mechanism
+        allocate, float64 draws included (see :data:`DRAWN_PARAMETER_BYTES`); checked against
+        ``ra.MAX_WORK_BYTES`` before any is allocated. Override where large."""
         return 0
 
     @classmethod

@@ -15,6 +15,7 @@ from ..config import AttentionConfig, spec
 from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
 from ..kernels.neighbours import squared_distances
+from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax, normalize_rows
 from ..kernels.transport import Clustering, cluster_sums, kmeans, kmeans_plus_plus, log_sinkhorn
 from ..registry import register
@@ -100,8 +101,8 @@ class CentroidOTAttention(Attention):
 
     def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
         if vis.dense() is not None:
-            return self._weights(queries, keys, vis) @ values
+            return matmul(self._weights(queries, keys, vis), values)
         solved = self._transport(keys)
         counts = solved.clusters.counts
         means = cluster_sums(solved.clusters.labels, values, len(counts)) / counts[:, None].astype(np.float32)
-        return self.centroid_weights(queries, solved) @ means
+        return matmul(self.centroid_weights(queries, solved), means)

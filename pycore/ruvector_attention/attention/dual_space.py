@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validation as check
 from .._validation import non_negative_int, positive_int, probability
 from ..base import Attention
-from ..config import AttentionConfig, spec
+from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, spec
 from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility, top_k
 from ..kernels.numeric import matmul
@@ -29,7 +29,7 @@ class DualSpaceConfig(AttentionConfig):
     seed: int = spec(non_negative_int, 0)
 
     def state_bytes(self) -> int:
-        return 2 * 4 * self.dim * self.dim
+        return 2 * DRAWN_PARAMETER_BYTES * self.dim * self.dim
 
 
 @register("dual_space")

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validation as check
 from .._validation import boolean, non_negative_float, non_negative_int, positive_int
 from ..base import DifferentiableAttention, Gradients
-from ..config import AttentionConfig, divisor_at_most, spec
+from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, divisor_at_most, spec
 from ..errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
 from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
@@ -40,7 +40,7 @@ class EdgeFeaturedConfig(AttentionConfig):
 
     def state_bytes(self) -> int:
         width = self.num_heads * self.head_dim
-        return 4 * (self.dim * width + (self.edge_dim + 3) * width + self.dim)
+        return DRAWN_PARAMETER_BYTES * (self.dim * width + (self.edge_dim + 3) * width + self.dim)
 
     @property
     def head_dim(self) -> int:
@@ -173,8 +173,8 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         # combine: concat splits the gradient by head, mean shares it equally
         g_heads = g.reshape(g.shape[0], cfg.num_heads, cfg.head_dim) if cfg.concat else np.repeat(
             g[:, None, :] / cfg.num_heads, cfg.num_heads, axis=1)
-        grad_xv = np.einsum("hmn,mhc->nhc", weights, g_heads)
-        grad_weights = np.einsum("mhc,nhc->hmn", g_heads, xv)
+        grad_xv = np.swapaxes(matmul(np.swapaxes(weights, 1, 2), np.swapaxes(g_heads, 0, 1)), 0, 1)  # (n, H, c)
+        grad_weights = matmul(np.swapaxes(g_heads, 0, 1), np.transpose(xv, (1, 2, 0)))  # (H, m, n)
         grad_act = softmax_backward(weights, grad_weights)
         grad_raw = grad_act * np.where(raw > 0, 1.0, cfg.negative_slope)
         grad_xq = np.einsum("hmn,hc->mhc", grad_raw, p["att_dst"])
@@ -184,7 +184,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
             + matmul(values.T, self._flat(grad_xv)),
             "att_dst": np.einsum("hmn,mhc->hc", grad_raw, xq),
             "att_src": np.einsum("hmn,nhc->hc", grad_raw, xk),
-            "bias": g.sum(axis=0),
+            "bias": g.sum(axis=0, dtype=np.float64),
         }
         if cfg.edge_dim:
             if edges is None:

@@ -53,8 +53,9 @@ class _OnlineSoftmax:
         previous_max = self.max
         self.max = np.maximum(self.max, scores.max(axis=1, keepdims=True))
         shift = self.shift
-        correction = np.exp(previous_max - shift)
-        np.exp(scores - shift, out=scores)
+        with np.errstate(over="ignore"):  # differences beyond -float max become -inf: weight 0
+            correction = np.exp(previous_max - shift)
+            np.exp(scores - shift, out=scores)
         self.total = self.total * correction + scores.sum(axis=1, keepdims=True)
         return correction
 
@@ -133,7 +134,8 @@ class FlashAttention(DifferentiableAttention):
         """Yield ``(start, stop, weights of keys start:stop)``, block by block."""
         softmax = self._statistics(queries, keys, vis)
         for start, stop in self._blocks(queries.shape[0], keys.shape[0]):
-            block = np.exp(_masked_scores(queries, keys, self._scale, vis, start, stop) - softmax.shift)
+            with np.errstate(over="ignore"):  # beyond -float max: -inf, weight 0
+                block = np.exp(_masked_scores(queries, keys, self._scale, vis, start, stop) - softmax.shift)
             yield start, stop, np.divide(block, softmax.total, out=np.zeros_like(block), where=softmax.total > 0)
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:

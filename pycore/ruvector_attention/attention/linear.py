@@ -28,7 +28,7 @@ class LinearConfig(AttentionConfig):
     seed: int = spec(non_negative_int, 0)
 
     def state_bytes(self) -> int:
-        return 8 * self.num_features * self.dim if self.kernel == "favor+" else 0
+        return 3 * 8 * self.num_features * self.dim if self.kernel == "favor+" else 0  # QR blocks, norms
 
 
 def orthogonal_gaussian(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:

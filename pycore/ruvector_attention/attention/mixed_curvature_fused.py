@@ -16,7 +16,7 @@ from ..curvature import ComponentQuantizer
 from ..kernels import poincare
 from ..kernels.cache import KeySetCache
 from ..kernels.masking import Visibility
-from ..kernels.numeric import matmul
+from ..kernels.numeric import matmul, narrow
 from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import unit_rows
 from ..registry import register
@@ -29,6 +29,9 @@ class MixedCurvatureFusedConfig(ProductSpaceConfig):
     num_heads: int = spec(positive_int, 1)
     quantize: bool = spec(boolean, False)
     seed: int = spec(non_negative_int, 0)
+
+    def state_bytes(self) -> int:
+        return 4 * 8 * 3 * self.num_heads  # the mixing logits and their softmax, float64
 
 
 @register("mixed_curvature_fused")
@@ -85,14 +88,14 @@ class MixedCurvatureFusedAttention(Attention):
 
         def compute(k: np.ndarray) -> np.ndarray:
             features = self._features(k)
-            return features.astype(np.float32) if self._quantizer is None else self._quantizer.roundtrip(features)
+            return narrow(features) if self._quantizer is None else self._quantizer.roundtrip(features)
 
         return self._cache.get(keys, compute)
 
     def _head_scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        fq, fk = self._features(queries).astype(np.float32), self._key_features(keys)
+        fq, fk = self._features(queries), self._key_features(keys)
         per_coordinate = np.repeat(self._params["mixing"], self.config.component_dims, axis=1)
-        return np.stack([matmul(fq * mix, fk.T) for mix in per_coordinate])
+        return np.stack([matmul(narrow(fq * mix), fk.T) for mix in per_coordinate])
 
     # ------------------------------------------------------------------ public extras
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validation import boolean, non_negative_int, positive_int, probability
 from ..base import DifferentiableAttention, Gradients
-from ..config import AttentionConfig, divisor_at_most, spec
+from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, divisor_at_most, spec
 from ..errors import InvalidConfigError
 from ..kernels.dot import dot_softmax
 from ..kernels.masking import Visibility
@@ -43,7 +43,7 @@ class MultiHeadConfig(AttentionConfig):
         return {"dim": dim, "num_heads": divisor_at_most(dim, 4)}
 
     def state_bytes(self) -> int:
-        return 4 * 4 * (self.dim * self.dim + self.dim)
+        return 4 * DRAWN_PARAMETER_BYTES * (self.dim * self.dim + self.dim)
 
     @property
     def head_dim(self) -> int:

@@ -30,7 +30,7 @@ class SlicedWassersteinConfig(AttentionConfig):
     seed: int = spec(non_negative_int, 0)
 
     def state_bytes(self) -> int:
-        return 8 * self.num_projections * self.dim
+        return 3 * 8 * self.num_projections * self.dim
 
 
 @register("sliced_wasserstein")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FLOAT32_MAX", "all_finite", "matmul", "to_float32"]
+__all__ = ["FLOAT32_MAX", "all_finite", "matmul", "narrow", "to_float32"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -36,6 +36,17 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if out.dtype == np.float64 or all_finite(out):
         return out
     return a.astype(np.float64) @ b.astype(np.float64)
+
+
+def narrow(x: np.ndarray) -> np.ndarray:
+    """``x`` as float32 when every entry fits (the fast kernels' dtype), else unchanged.
+
+    >>> narrow(np.array([1.0, 2.0])).dtype, narrow(np.array([1.0, 1e39])).dtype
+    (dtype('float32'), dtype('float64'))
+    """
+    with np.errstate(over="ignore"):
+        small = x.astype(np.float32)
+    return small if all_finite(small) or np.isfinite(small).all() else x
 
 
 def to_float32(x: np.ndarray) -> np.ndarray:

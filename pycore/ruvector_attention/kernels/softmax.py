@@ -24,7 +24,8 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
     row_max = scores.max(axis=-1, keepdims=True)
     if mask is not None:
         row_max[~np.isfinite(row_max)] = 0.0
-    scores -= row_max
+    with np.errstate(over="ignore"):  # a difference beyond -float max is -inf: its weight is 0
+        scores -= row_max
     np.exp(scores, out=scores)
     return normalize_rows(scores)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .neighbours import squared_distances
+from .numeric import matmul
 
 __all__ = ["Clustering", "TransportPlan", "cluster_sums", "kmeans", "kmeans_plus_plus", "log_sinkhorn"]
 
@@ -26,7 +27,7 @@ def cluster_sums(labels: np.ndarray, x: np.ndarray, num_clusters: int) -> np.nda
     product with the assignment matrix; ``np.add.at`` is an order of magnitude slower)."""
     assignment = np.zeros((num_clusters, len(labels)), dtype=x.dtype)
     assignment[labels, np.arange(len(labels))] = 1
-    return assignment @ x
+    return matmul(assignment, x)
 
 
 def kmeans_plus_plus(points: np.ndarray, num_clusters: int, rng: np.random.Generator) -> np.ndarray:
