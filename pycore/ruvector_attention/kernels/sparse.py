@@ -42,7 +42,7 @@ class CSR:
     def from_sorted(cls, rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n: int) -> CSR:
         """From entries sorted by row (each ``(row, col)`` once)."""
         indptr = np.zeros(n + 1, dtype=np.intp)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        np.cumsum(np.bincount(rows.astype(np.intp, copy=False), minlength=n), out=indptr[1:])  # intp: wasm32
         return cls(indptr, np.ascontiguousarray(cols, dtype=np.intp), np.ascontiguousarray(data, dtype=np.float64))
 
     def row_ids(self) -> np.ndarray:
