@@ -19,7 +19,6 @@ from .kernels.numeric import all_finite
 from .errors import (
     DimensionMismatchError,
     EmptyInputError,
-    InputTooLargeError,
     InvalidConfigError,
     InvalidInputError,
 )

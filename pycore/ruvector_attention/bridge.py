@@ -11,7 +11,6 @@ so that the caller can rebuild it with its class name and attributes.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Callable
@@ -33,7 +32,8 @@ _handles: dict[int, Attention] = {}
 _resident: dict[int, check.Checked] = {}
 _last_error: str | None = None
 
-_BATCH_METHODS = {"compute_batch", "weights_batch", "head_weights_batch"}
+_BATCH_METHODS = {"compute_batch": "forward", "weights_batch": "weights", "head_weights_batch": "head_weights"}
+"""Batch method names and the kernel each runs."""
 _SINGLE_METHODS = {"compute", "weights"}
 
 
@@ -209,7 +209,6 @@ def call(
             check.non_negative_int("row_offset", options["row_offset"]),
             check.positive_int("total_rows", options["total_rows"]),
         )
-    kind = {"compute_batch": "forward", "weights_batch": "weights", "head_weights_batch": "head_weights"}[method]
     return attn._call(
-        kind, queries, keys_m, values_m, m, single=False, causal=options.get("causal"), extras=extras, rows=rows
+        _BATCH_METHODS[method], queries, keys_m, values_m, m, single=False, causal=options.get("causal"), extras=extras, rows=rows
     )

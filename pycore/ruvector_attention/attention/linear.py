@@ -47,6 +47,14 @@ def orthogonal_gaussian(rows: int, cols: int, rng: np.random.Generator) -> np.nd
     return directions * norms
 
 
+def _visible_only(kernel: np.ndarray, vis: Visibility) -> np.ndarray:
+    """The kernel matrix with entries of keys a query may not see set to 0 (in place)."""
+    pattern = vis.dense()
+    if pattern is not None:
+        kernel *= pattern
+    return kernel
+
+
 @register("linear")
 class LinearAttention(DifferentiableAttention):
     r"""Linear-time attention with a random-feature estimate of the softmax kernel.
@@ -69,7 +77,12 @@ class LinearAttention(DifferentiableAttention):
 
     def _row_bytes(self, n: int, dv: int) -> int:
         """Per query row: its features, and the ``(m, n)`` kernel rows on the masked path."""
-        return 8 * (6 * self.config.num_features + 4 * n + 2 * dv)
+        return self._feature_bytes + 8 * (4 * n + 2 * dv)
+
+    @property
+    def _feature_bytes(self) -> int:
+        """Working bytes of one row's random features (exponents, shifted copy, exp)."""
+        return 8 * 6 * self.config.num_features
 
     def _setup(self) -> None:
         if self.config.kernel == "favor+":
@@ -97,8 +110,8 @@ class LinearAttention(DifferentiableAttention):
     def _key_feature_blocks(self, keys: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
         """``(start, stop, φ(k_start:stop))`` over blocks of keys whose features fit
         ``ra.MAX_WORK_BYTES``; several blocks share the global shift (a first pass finds it)."""
-        n, r = len(keys), self.config.num_features
-        size = limits.block_rows(n, 8 * 6 * r, "the random features of one key")
+        n = len(keys)
+        size = limits.block_rows(n, self._feature_bytes, "the random features of one key")
         blocks = [(start, min(start + size, n)) for start in range(0, n, size)]
         shift = None
         if len(blocks) > 1 and self.config.kernel == "favor+":
@@ -120,10 +133,7 @@ class LinearAttention(DifferentiableAttention):
         kernel = np.empty((len(queries), len(keys)))
         for a, b, phi in self._key_feature_blocks(keys):
             kernel[:, a:b] = phi_q @ phi.T
-        pattern = vis.dense()
-        if pattern is not None:
-            kernel *= pattern
-        return kernel
+        return _visible_only(kernel, vis)
 
     def _log_kernel_weights(self, queries: np.ndarray, keys: np.ndarray, visible: np.ndarray) -> np.ndarray:
         """The weights ``φ(q)·φ(k_j) / Σ_j φ(q)·φ(k_j)`` computed from ``log φ`` (a log-sum-exp
@@ -148,20 +158,6 @@ class LinearAttention(DifferentiableAttention):
         weighted = grad_phi * phi  # dφ_i/dx = φ_i (w_i - x') / d^(1/4)
         return (weighted @ self._projection - weighted.sum(axis=1, keepdims=True) * (x / root)) / root
 
-    def _kernel(
-        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``φ(Q)``, ``φ(K)`` and the masked kernel matrix ``φ(Q) φ(K)ᵀ`` (for backward, which
-        needs every key's features at once)."""
-        limits.check_bytes(8 * 6 * self.config.num_features * len(keys), "the random features of the keys")
-        phi_q = self._features(queries, per_row_shift=True)
-        phi_k = self._features(keys, per_row_shift=False)
-        kernel = phi_q @ phi_k.T
-        pattern = vis.dense()
-        if pattern is not None:
-            kernel *= pattern
-        return phi_q, phi_k, kernel
-
     def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
         weights = normalize_rows(self._kernel_matrix(queries, keys, vis))
         underflowed = (weights.sum(axis=1) == 0) & vis.pattern().any(axis=1)
@@ -172,7 +168,11 @@ class LinearAttention(DifferentiableAttention):
         return weights
 
     def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
-        phi_q, phi_k, kernel = self._kernel(queries, keys, vis)
+        # backward needs every key's features at once
+        limits.check_bytes(self._feature_bytes * len(keys), "the random features of the keys")
+        phi_q = self._features(queries, per_row_shift=True)
+        phi_k = self._features(keys, per_row_shift=False)
+        kernel = _visible_only(phi_q @ phi_k.T, vis)
         total = kernel.sum(axis=1, keepdims=True)
         weights = np.divide(kernel, total, out=np.zeros_like(kernel), where=total > 0)
         grad_output = grad_output.astype(np.float64)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from ..base import Attention
-from ..errors import InvalidConfigError
 from ..registry import resolve
 
 __all__ = [
