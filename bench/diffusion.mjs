@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { loadPyodide } from 'pyodide';
-import { DEFAULT_INDEX_URL, createRuntime } from '../node/index.mjs';
+import { DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL, createRuntime } from '../node/index.mjs';
 
 const DIM = 16;
 const args = process.argv.slice(2);
@@ -41,7 +41,9 @@ async function seconds(fn) {
 }
 
 if (args.includes('--before')) {
-  const py = await loadPyodide({ indexURL: DEFAULT_INDEX_URL });
+  const py = await loadPyodide({
+    indexURL: DEFAULT_INDEX_URL, lockFileURL: `${DEFAULT_PACKAGES_URL}pyodide-lock.json`, packageCacheDir: DEFAULT_PACKAGES_URL,
+  });
   await py.loadPackage('numpy');
   const globals = py.toPy({ __name__: 'diffusion_bench' }); // its functions, not its main
   py.runPython(readFileSync(new URL('./diffusion.py', import.meta.url), 'utf8'), { globals });

@@ -1,15 +1,22 @@
-// Booting Pyodide under Node: the local distribution by default, and no silent network
-// access (Pyodide would fall back to its CDN for a package file missing locally).
+// Booting Pyodide under Node: the core from the `pyodide` npm dependency, numpy and our
+// wheel from the package's own wheels/ folder (its lock names only those two), and no
+// silent network access (Pyodide would fall back to its CDN for a package file missing
+// locally).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
 import { PackageLoadError } from '../web/core/errors.mjs';
 import { PACKAGE, bootSession } from '../web/core/session.mjs';
 
-/** dist/pyodide next to the package, assembled by scripts/setup-js.sh. */
-export const DEFAULT_INDEX_URL = fileURLToPath(new URL('../dist/pyodide/', import.meta.url));
+/** The folder of the `pyodide` npm package: Pyodide's core (wasm, stdlib, loader). */
+export const DEFAULT_INDEX_URL = `${dirname(createRequire(import.meta.url).resolve('pyodide/package.json'))}/`;
+
+/** wheels/ of this package: pyodide-lock.json, numpy's Pyodide wheel and ours. */
+export const DEFAULT_PACKAGES_URL = fileURLToPath(new URL('../wheels/', import.meta.url));
 
 const isRemote = (url) => /^[a-z]+:\/\//i.test(url) && !url.startsWith('file:');
 
@@ -18,11 +25,21 @@ function localPath(url) {
   return path.endsWith('/') ? path : `${path}/`;
 }
 
-/** Every file the named packages need must exist in a local distribution. */
-export function checkLocalPackages(indexPath, names) {
-  const lockPath = `${indexPath}pyodide-lock.json`;
+/** A local Pyodide core must be complete (else Pyodide fails obscurely). */
+function checkLocalCore(indexPath) {
+  const missing = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip'].filter((file) => !existsSync(indexPath + file));
+  if (missing.length) {
+    throw new PackageLoadError(`no Pyodide core at ${indexPath} (missing ${missing.join(', ')})`, {
+      packages: ['pyodide'], messages: missing.map((file) => `missing ${indexPath}${file}`),
+    });
+  }
+}
+
+/** Every file the named packages need must exist in a local package folder. */
+export function checkLocalPackages(packagesPath, names) {
+  const lockPath = `${packagesPath}pyodide-lock.json`;
   if (!existsSync(lockPath)) {
-    throw new PackageLoadError(`no Pyodide distribution at ${indexPath} (run scripts/setup-js.sh)`, {
+    throw new PackageLoadError(`no pyodide-lock.json in ${packagesPath}`, {
       packages: names, messages: [`missing ${lockPath}`],
     });
   }
@@ -35,11 +52,11 @@ export function checkLocalPackages(indexPath, names) {
     if (seen.has(name)) continue;
     seen.add(name);
     const entry = packages[name];
-    if (!entry || !existsSync(indexPath + entry.file_name)) missing.push(name);
+    if (!entry || !existsSync(packagesPath + entry.file_name)) missing.push(name);
     else todo.push(...entry.depends);
   }
   if (missing.length) {
-    throw new PackageLoadError(`packages missing from ${indexPath}: ${missing.join(', ')}`, {
+    throw new PackageLoadError(`packages missing from ${packagesPath}: ${missing.join(', ')}`, {
       packages: missing, messages: [],
     });
   }
@@ -55,12 +72,17 @@ async function readBinary(url) {
 }
 
 /** Boot one Python session (in a worker or, for loadCompat, in this thread). */
-export function bootNode({ indexURL = DEFAULT_INDEX_URL, wheelURL } = {}, onStep) {
+export function bootNode({ indexURL = DEFAULT_INDEX_URL, packagesURL = DEFAULT_PACKAGES_URL, wheelURL } = {}, onStep) {
   let index = indexURL;
   if (!isRemote(indexURL)) {
     index = localPath(indexURL);
-    checkLocalPackages(index, wheelURL ? ['numpy'] : [PACKAGE]);
+    checkLocalCore(index);
   }
-  return bootSession({ loadPyodide, indexURL: index, wheelURL, readBinary, onStep });
+  if (isRemote(packagesURL)) {
+    throw new PackageLoadError(`packagesURL must be a local folder under Node, got ${packagesURL}`, { packages: [], messages: [] });
+  }
+  const packages = localPath(packagesURL);
+  checkLocalPackages(packages, wheelURL ? ['numpy'] : [PACKAGE]);
+  const pyodideOptions = { indexURL: index, lockFileURL: `${packages}pyodide-lock.json`, packageCacheDir: packages };
+  return bootSession({ loadPyodide, pyodideOptions, wheelURL, readBinary, onStep });
 }
-

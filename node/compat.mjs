@@ -3,7 +3,7 @@
 import { bootNode } from './boot.mjs';
 
 /**
- * @param {{ indexURL?: string, wheelURL?: string }} [options]
+ * @param {{ indexURL?: string, packagesURL?: string, wheelURL?: string }} [options]
  * @returns {Promise<import('./index').CompatModule>}
  */
 export async function loadCompat(options = {}) {

@@ -17,7 +17,9 @@ export interface CompatModule {
 }
 
 /** Pyodide in the calling thread (a few seconds), then synchronous calls. */
-export declare function loadCompat(options?: { indexURL?: string; wheelURL?: string }): Promise<CompatModule>;
+export declare function loadCompat(options?: { indexURL?: string; packagesURL?: string; wheelURL?: string }): Promise<CompatModule>;
 
-/** The local Pyodide distribution (dist/pyodide) used when indexURL is not given. */
+/** The folder of the `pyodide` npm dependency (Pyodide's core), the default indexURL. */
 export declare const DEFAULT_INDEX_URL: string;
+/** This package's wheels/ folder (lock, numpy and our wheel), the default packagesURL. */
+export declare const DEFAULT_PACKAGES_URL: string;

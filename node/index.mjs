@@ -6,7 +6,7 @@ import { startWorker } from './flags.mjs';
 export * from '../web/core/errors.mjs';
 export { ResidentMatrix } from '../web/core/matrix.mjs';
 export { loadCompat } from './compat.mjs';
-export { DEFAULT_INDEX_URL } from './boot.mjs';
+export { DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL } from './boot.mjs';
 export { DEFAULT_MAX_WORKER_MEMORY };
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
@@ -34,6 +34,6 @@ export function createRuntime(options) {
     spawn,
     sharedMemory: true,
     defaultWorkers: availableParallelism(),
-    bootOptions: ({ indexURL, wheelURL }) => ({ indexURL, wheelURL }),
+    bootOptions: ({ indexURL, packagesURL, wheelURL }) => ({ indexURL, packagesURL, wheelURL }),
   });
 }

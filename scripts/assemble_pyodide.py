@@ -1,6 +1,11 @@
 """Assemble an offline Pyodide 0.27.7 distribution with numpy and our wheel.
 
     python scripts/assemble_pyodide.py DEST WHEEL [extra lock package names...]
+    python scripts/assemble_pyodide.py --packages-only DEST WHEEL
+
+- ``--packages-only`` writes what the npm package ships in ``wheels/``: a lock that names
+  only numpy and our wheel, and those two wheels; no core (the npm ``pyodide`` dependency
+  is the core at run time);
 
 - core files come from the npm package ``pyodide`` (``node_modules/pyodide``, installed
   by ``npm ci``); every npm ``pyodide`` release is core-only;
@@ -109,26 +114,36 @@ def add_our_wheel(lock: dict, dest: Path, wheel: Path) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    packages_only = args[:1] == ["--packages-only"]
+    if packages_only:
+        args = args[1:]
+    if len(args) < 2 or (packages_only and len(args) > 2):
         sys.exit(__doc__)
-    dest, wheel = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
-    extras = sys.argv[3:]
+    dest, wheel = Path(args[0]).resolve(), Path(args[1]).resolve()
+    extras = args[2:]
     core = ROOT / "node_modules" / "pyodide"
     core_lock = json.loads((core / "pyodide-lock.json").read_text())
     if core_lock["info"]["version"] != PYODIDE_VERSION:
         sys.exit(f"error: node_modules/pyodide is {core_lock['info']['version']}, need {PYODIDE_VERSION}")
 
-    stamp_input = json.dumps([PYODIDE_VERSION, VENDOR, sorted(BASE_PACKAGES + extras),
-                              sha256(wheel.read_bytes())])
+    base = ["numpy"] if packages_only else BASE_PACKAGES
+    stamp_input = json.dumps([PYODIDE_VERSION, VENDOR, sorted(base + extras),
+                              sha256(wheel.read_bytes()), packages_only])
     stamp = dest / ".assembled"
     if stamp.exists() and stamp.read_text() == stamp_input:
         return
 
+    if packages_only:  # nothing else may stay in a folder the npm package ships
+        shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True, exist_ok=True)
-    for name in CORE_FILES:
-        shutil.copyfile(core / name, dest / name)
+    if not packages_only:
+        for name in CORE_FILES:
+            shutil.copyfile(core / name, dest / name)
     lock = core_lock
-    need = closure(lock["packages"], BASE_PACKAGES + extras)
+    need = closure(lock["packages"], base + extras)
+    if packages_only:
+        lock["packages"] = {key: lock["packages"][key] for key in need}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         pip("download", "--no-deps", "-d", str(work), VENDOR)

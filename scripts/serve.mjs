@@ -1,10 +1,12 @@
 // The demo's static server:
-//   node scripts/serve.mjs [--port 8000] [--host 127.0.0.1] [--no-isolation]
-// Serves web/, dist/, e2e/, bench/ and node_modules/@ruvector/attention-wasm/ of this
-// checkout with COOP/COEP (cross-origin isolation, so SharedArrayBuffer is available) unless
+//   node scripts/serve.mjs [--port 8000] [--host 127.0.0.1] [--no-isolation] [--dir DIR]
+// Serves web/, wheels/, e2e/, bench/, node_modules/pyodide/ and
+// node_modules/@ruvector/attention-wasm/ of this checkout (the layout of an app that serves
+// its node_modules/; pages map `pyodide/` to /node_modules/pyodide/ in an import map) with COOP/COEP (cross-origin isolation, so SharedArrayBuffer is available) unless
 // --no-isolation, and the JupyterLite site (dist/lite) at /lite/ always without them (its
 // kernel hangs under them). `/` redirects to the demo. Binds 127.0.0.1 unless --host says
-// otherwise. Only GET and HEAD; anything else is 405.
+// otherwise. Only GET and HEAD; anything else is 405. `--dir DIR` serves DIR alone at `/`
+// instead (the smoke test serves an app folder that installed the npm package this way).
 //
 // Files are sent by `send` (the engine of express.static / serve-static, kept by the
 // Express team): ETag/Last-Modified, 304, Range/206/416, HEAD, dotfiles ignored, and its own
@@ -24,9 +26,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // [URL prefix segments, directory under the checkout, cross-origin isolated]
 const ROOTS = [
   [['web'], 'web', true],
-  [['dist'], 'dist', true],
+  [['wheels'], 'wheels', true],
   [['e2e'], 'e2e', true],
   [['bench'], 'bench', true],
+  [['node_modules', 'pyodide'], 'node_modules/pyodide', true],
   [['node_modules', '@ruvector', 'attention-wasm'], 'node_modules/@ruvector/attention-wasm', true],
   [['lite'], 'dist/lite', false],
 ];
@@ -65,13 +68,17 @@ export function parseTarget(target) {
   return { segments, query };
 }
 
-export function createServer({ isolation = true, root = ROOT, home = '/web/demo/' } = {}) {
-  const roots = ROOTS.map(([prefix, dir, isolated]) => ({ prefix, dir: path.resolve(root, dir), isolated }));
+export function createServer({ isolation = true, root = ROOT, home = '/web/demo/', dir } = {}) {
+  const roots = dir
+    ? [{ prefix: [], dir: path.resolve(dir), isolated: true }]
+    : ROOTS.map(([prefix, sub, isolated]) => ({ prefix, dir: path.resolve(root, sub), isolated }));
+  if (dir) home = '/index.html';
 
   function handle(req, res) {
     const target = parseTarget(req.url ?? '');
     const segments = target?.segments ?? [];
-    const isolated = isolation && segments[0] !== 'lite';
+    const match = roots.find(({ prefix }) => prefix.every((p, i) => segments[i] === p));
+    const isolated = isolation && (match?.isolated ?? true);
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -87,7 +94,6 @@ export function createServer({ isolation = true, root = ROOT, home = '/web/demo/
     if (req.method !== 'GET' && req.method !== 'HEAD') return finish(405, { Allow: ALLOW });
     if (!target) return finish(400);
     if (segments.length === 1 && segments[0] === '') return finish(302, { Location: home });
-    const match = roots.find(({ prefix }) => prefix.every((p, i) => segments[i] === p));
     if (!match) return finish(404);
     const rest = segments.slice(match.prefix.length);
     const here = () => '/' + segments.map(encode).join('/');
@@ -141,6 +147,7 @@ function parseArgs(argv) {
     if (arg === '--no-isolation') opts.isolation = false;
     else if (arg === '--port' && /^\d{1,5}$/.test(argv[i + 1] ?? '') && Number(argv[i + 1]) < 65536) opts.port = Number(argv[++i]);
     else if (arg === '--host' && argv[i + 1]) opts.host = argv[++i];
+    else if (arg === '--dir' && argv[i + 1]) opts.dir = argv[++i];
     else throw new Error(`unknown or incomplete argument ${JSON.stringify(arg)}`);
   }
   return opts;
@@ -151,10 +158,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (err) {
-    console.error(`serve.mjs: ${err.message}\nusage: node scripts/serve.mjs [--port 8000] [--host 127.0.0.1] [--no-isolation]`);
+    console.error(`serve.mjs: ${err.message}\nusage: node scripts/serve.mjs [--port 8000] [--host 127.0.0.1] [--no-isolation] [--dir DIR]`);
     process.exit(2);
   }
-  const server = createServer({ isolation: opts.isolation });
+  const server = createServer({ isolation: opts.isolation, dir: opts.dir });
   server.on('error', (err) => {
     console.error(`serve.mjs: ${err.message}`);
     process.exit(1);
@@ -162,7 +169,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   server.listen(opts.port, opts.host, () => {
     const { address, port } = server.address();
     const host = address.includes(':') ? `[${address}]` : address;
-    console.log(`ruvector-attention demo: http://${host}:${port}/  (${opts.isolation ? 'cross-origin isolated' : 'no isolation'}; Ctrl-C stops)`);
+    console.log(`${opts.dir ? `serving ${opts.dir}` : 'ruvector-attention demo'}: http://${host}:${port}/  (${opts.isolation ? 'cross-origin isolated' : 'no isolation'}; Ctrl-C stops)`);
   });
   const stop = () => {
     server.close(() => process.exit(0));

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Node side of the set-up: npm packages, our wheel, and the offline Pyodide distribution
-# in dist/pyodide (core + numpy + our wheel; with --test also pytest, scipy and
-# hypothesis for the in-Pyodide tests, and the Python test dependencies). Idempotent:
-# each step is skipped when its inputs did not change.
+# Node side of the set-up: npm packages, our sdist and wheel (dist/), and wheels/, what
+# the npm package ships for Pyodide: a lock naming numpy and our wheel, and those two
+# wheels (the core is the npm `pyodide` dependency). With --test also the Python test
+# dependencies and dist/pyodide-test, a Pyodide distribution with pytest, scipy and
+# hypothesis for the in-Pyodide tests. Each of these has its own folder and stamp, so
+# alternating the demo and the tests rebuilds nothing. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 test_mode=0
@@ -20,20 +22,20 @@ if ! stamp_ok node_modules/.stamp "$npm_digest"; then
   echo "$npm_digest" > node_modules/.stamp
 fi
 
-wheel_digest=$(find pycore -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml README.md | sha256sum | cut -d' ' -f1)
-if ! stamp_ok dist/.wheel-stamp "$wheel_digest" || ! ls dist/ruvector_attention_py-*.whl >/dev/null 2>&1; then
-  echo "setup: building the wheel"
-  rm -f dist/ruvector_attention_py-*.whl
-  .venv/bin/python -m build --wheel --outdir dist . >/dev/null
+wheel_digest=$(find pycore -type f ! -name '*.pyc' -print0 | sort -z \
+  | xargs -0 cat pyproject.toml README.md LICENSE CHANGELOG.md MANIFEST.in 2>/dev/null | sha256sum | cut -d' ' -f1)
+if ! stamp_ok dist/.wheel-stamp "$wheel_digest" || ! ls dist/ruvector_attention_py-*.whl dist/ruvector_attention_py-*.tar.gz >/dev/null 2>&1; then
+  echo "setup: building the sdist and the wheel (from the sdist)"
+  rm -f dist/ruvector_attention_py-*
+  .venv/bin/python -m build --outdir dist . >/dev/null
   rm -rf build pycore/*.egg-info
   echo "$wheel_digest" > dist/.wheel-stamp
 fi
 wheel=$(ls dist/ruvector_attention_py-*.whl)
 
-extras=()
-[ "$test_mode" = 1 ] && extras=(pytest scipy attrs sortedcontainers)
-.venv/bin/python scripts/assemble_pyodide.py dist/pyodide "$wheel" "${extras[@]}"
+.venv/bin/python scripts/assemble_pyodide.py --packages-only wheels "$wheel"
 [ "$test_mode" = 1 ] || exit 0
+.venv/bin/python scripts/assemble_pyodide.py dist/pyodide-test "$wheel" pytest scipy attrs sortedcontainers
 
 # hypothesis is not in Pyodide's lock and its newest wheels carry a native module: take
 # the newest pure-Python release (py3-none-any), which runs in Pyodide as is

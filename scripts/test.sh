@@ -6,9 +6,11 @@
 #   1. pytest on CPython: unit, oracle (torch, SciPy, formulas), property and doctests;
 #   2. node --test: the Node facade against CPython, errors, pool, compat, leaks, types;
 #   3. the same pytest suite inside Pyodide (torch tests skip there);
-#   4. Playwright in headless Chromium: the browser runtime and the demo page, with and
-#      without cross-origin isolation, and a notebook run in JupyterLite (screenshots in
-#      dist/e2e-results).
+#   4. smoke tests from the artefacts (scripts/smoke.sh): the sdist, the wheel and the npm
+#      tarball, each installed in an empty place, run the README's quick starts;
+#   5. Playwright in headless Chromium: the browser runtime and the demo page, with and
+#      without cross-origin isolation, the README's browser quick start from the installed
+#      tarball, and a notebook run in JupyterLite (screenshots in dist/e2e-results).
 # Arguments go to both pytest runs. Exits non-zero if any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ run() {
 run .venv/bin/python -m pytest "$@"
 run node --test --test-concurrency=2 tests/node/
 run node tests/pyodide/run.mjs "$@"
+run scripts/smoke.sh
 run node_modules/.bin/playwright test -c e2e/playwright.config.mjs
 echo "suites: $passed passed, $failed failed"
 exit $status

@@ -7,8 +7,20 @@ export { DEFAULT_MAX_WORKER_MEMORY };
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 
-/** dist/pyodide next to web/, as served by scripts/serve.mjs. */
-export const DEFAULT_INDEX_URL = new URL('../dist/pyodide/', import.meta.url).href;
+/**
+ * Pyodide's core: where the page's import map sends `pyodide/`, else the `pyodide` package
+ * next to ours in a node_modules/ served as is.
+ */
+export const DEFAULT_INDEX_URL = (() => {
+  try {
+    return import.meta.resolve('pyodide/');
+  } catch {
+    return new URL('../../pyodide/', import.meta.url).href;
+  }
+})();
+
+/** wheels/ of this package: pyodide-lock.json, numpy's Pyodide wheel and ours. */
+export const DEFAULT_PACKAGES_URL = new URL('../wheels/', import.meta.url).href;
 
 function spawn() {
   const worker = new Worker(WORKER_URL, { type: 'module' });
@@ -27,6 +39,7 @@ function spawn() {
 }
 
 const absolute = (url) => url && new URL(url, location.href).href;
+const directory = (url) => (url.endsWith('/') ? url : `${url}/`);
 
 /**
  * Start a pool of Pyodide workers. SharedArrayBuffer carries inputs shared by several
@@ -39,6 +52,8 @@ export function createRuntime(options) {
     spawn,
     sharedMemory: globalThis.crossOriginIsolated === true,
     defaultWorkers: Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4)),
-    bootOptions: ({ indexURL = DEFAULT_INDEX_URL, wheelURL }) => ({ indexURL: absolute(indexURL), wheelURL: absolute(wheelURL) }),
+    bootOptions: ({ indexURL = DEFAULT_INDEX_URL, packagesURL = DEFAULT_PACKAGES_URL, wheelURL }) => ({
+      indexURL: directory(absolute(indexURL)), packagesURL: directory(absolute(packagesURL)), wheelURL: absolute(wheelURL),
+    }),
   });
 }

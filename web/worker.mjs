@@ -1,11 +1,26 @@
-// A module Web Worker: the shared worker body, loading Pyodide from the distribution.
+// A module Web Worker: the shared worker body, loading Pyodide's core from indexURL and
+// numpy and our wheel from packagesURL.
 import { serveWorker } from './core/worker.mjs';
 import { bootSession } from './core/session.mjs';
 
-async function readBinary(url) {
+async function fetchOk(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not fetch ${url}: ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  return response;
+}
+
+const readBinary = async (url) => new Uint8Array(await (await fetchOk(url)).arrayBuffer());
+
+/**
+ * The lock at packagesURL with every file name made absolute. In browsers Pyodide fetches
+ * package files relative to indexURL (the core), which an app may serve elsewhere; an
+ * absolute name is taken as is, and Pyodide still checks each file's sha256.
+ */
+async function absoluteLock(packagesURL) {
+  const lockURL = new URL('pyodide-lock.json', packagesURL);
+  const lock = await (await fetchOk(lockURL)).json();
+  for (const entry of Object.values(lock.packages)) entry.file_name = new URL(entry.file_name, lockURL).href;
+  return URL.createObjectURL(new Blob([JSON.stringify(lock)], { type: 'application/json' }));
 }
 
 serveWorker(
@@ -13,8 +28,9 @@ serveWorker(
     post: (message, transfer) => self.postMessage(message, transfer),
     onMessage: (fn) => self.addEventListener('message', (event) => fn(event.data)),
   },
-  async ({ indexURL, wheelURL }, onStep) => {
+  async ({ indexURL, packagesURL, wheelURL }, onStep) => {
     const { loadPyodide } = await import(new URL('pyodide.mjs', indexURL).href);
-    return bootSession({ loadPyodide, indexURL, wheelURL, readBinary, onStep });
+    const pyodideOptions = { indexURL, lockFileURL: await absoluteLock(packagesURL) };
+    return bootSession({ loadPyodide, pyodideOptions, wheelURL, readBinary, onStep });
   },
 );

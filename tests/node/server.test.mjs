@@ -27,7 +27,8 @@ const FILES = {
   'web/sub/index.html': '<p>PUBLIC sub</p>',
   'web/%2e%2e/index.html': '<p>PUBLIC literal percent dir</p>',
   'web/.hidden': 'SECRET dotfile inside a root',
-  'dist/file.txt': 'PUBLIC dist file',
+  'wheels/file.txt': 'PUBLIC wheels file',
+  'node_modules/pyodide/pyodide.mjs': 'export const PUBLIC = 4;',
   'dist/lite/index.html': '<p>PUBLIC lite</p>',
   'dist/lite/lab/index.html': '<p>PUBLIC lite lab</p>',
   'dist/lite/.stamp': 'SECRET lite stamp',
@@ -44,10 +45,11 @@ const FILES = {
   'lite/secret.txt': 'SECRET a lite/ directory at the top',
   'node_modules/@ruvector/attention-wasm-evil/secret.txt': 'SECRET prefix sibling',
   'node_modules/@ruvector/other/secret.txt': 'SECRET other package',
-  'node_modules/pyodide/secret.txt': 'SECRET pyodide',
+  'node_modules/pyodide-evil/secret.txt': 'SECRET pyodide prefix sibling',
+  'node_modules/other/secret.txt': 'SECRET other package',
+  'dist/file.txt': 'SECRET dist is not served',
 };
-// dist/lite-build.log sits inside dist/ (served at /dist/ as the real checkout does) but
-// outside dist/lite: /lite/ must never reach it.
+// dist/lite-build.log sits inside dist/ but outside dist/lite: /lite/ must never reach it.
 const LITE_LOG = 'dist/lite-build.log';
 const LITE_LOG_TEXT = 'LITELOG build output';
 
@@ -133,7 +135,10 @@ const HOSTILE = [
   // encoded dots and slashes after a served prefix (formerly 200 with the file)
   ['/web/..%2f.git/config', 400],
   ['/web/..%2f.venv/pyvenv.cfg', 400],
-  ['/dist/..%2fpackage.json', 400],
+  ['/wheels/..%2fpackage.json', 400],
+  ['/dist/file.txt', 404],
+  ['/node_modules/pyodide/..%2fother/secret.txt', 400],
+  ['/node_modules/other/secret.txt', 404],
   ['/lite/..%2flite-build.log', 400],
   ['/web/..%2F..%2Fpackage.json', 400],
   ['/web/%2e%2e/package.json', 400],
@@ -279,14 +284,14 @@ describe('what it serves', () => {
       ['/web/kernel.wasm', 'application/wasm'],
       ['/web/pkg-0.1.0-py3-none-any.whl', 'application/zip'],
       ['/web/big.bin', 'application/octet-stream'],
-      ['/dist/file.txt', 'text/plain; charset=utf-8'],
+      ['/wheels/file.txt', 'text/plain; charset=utf-8'],
+      ['/node_modules/pyodide/pyodide.mjs', 'text/javascript; charset=utf-8'],
       ['/e2e/spec.mjs', 'text/javascript; charset=utf-8'],
       ['/bench/browser/index.html', 'text/html; charset=utf-8'],
       ['/node_modules/@ruvector/attention-wasm/pkg.js', 'text/javascript; charset=utf-8'],
       ['/node_modules/%40ruvector/attention-wasm/pkg.js', 'text/javascript; charset=utf-8'],
       ['/lite/index.html', 'text/html; charset=utf-8'],
       ['/lite/lab/index.html', 'text/html; charset=utf-8'],
-      ['/dist/lite/index.html', 'text/html; charset=utf-8'],
     ];
     for (const [target, type] of cases) {
       const res = await request(target);
@@ -318,7 +323,7 @@ describe('what it serves', () => {
   });
 
   it('COOP/COEP everywhere but /lite/, CORP everywhere; none with isolation off', async () => {
-    for (const target of ['/web/index.html', '/dist/lite/index.html', '/web/missing', '/web/%zz', '/', '/nowhere', '/web/..%2fpackage.json', '/litex/index.html']) {
+    for (const target of ['/web/index.html', '/wheels/file.txt', '/web/missing', '/web/%zz', '/', '/nowhere', '/web/..%2fpackage.json', '/litex/index.html']) {
       const res = await request(target);
       assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', target);
       assert.equal(res.headers['cross-origin-embedder-policy'], 'require-corp', target);
@@ -336,6 +341,29 @@ describe('what it serves', () => {
     assert.equal(off.status, 200);
     assert.equal(off.headers['cross-origin-opener-policy'], undefined);
     assert.equal(off.headers['cross-origin-embedder-policy'], undefined);
+  });
+
+  it('--dir: one folder at /, / to its index.html, nothing outside it', async () => {
+    const app = createServer({ dir: path.join(root, 'web') });
+    const appPort = await listen(app);
+    try {
+      const home = await request('/', { to: appPort });
+      assert.equal(home.status, 302);
+      assert.equal(home.headers.location, '/index.html');
+      const page = await request('/index.html', { to: appPort });
+      assert.equal(page.status, 200);
+      assert.deepEqual(page.body, Buffer.from(FILES['web/index.html']));
+      assert.equal(page.headers['cross-origin-embedder-policy'], 'require-corp');
+      assert.equal((await request('/sub/', { to: appPort })).status, 200);
+      for (const [target, status] of [['/..%2fsecret.txt', 400], ['/web/index.html', 404], ['/.hidden', 404]]) {
+        const res = await request(target, { to: appPort });
+        assert.equal(res.status, status, target);
+        assertNoSecret(res, target);
+      }
+    } finally {
+      app.closeAllConnections();
+      app.close();
+    }
   });
 
   it('conditional GET: 304 on If-None-Match and If-Modified-Since', async () => {
@@ -424,7 +452,7 @@ describe('the CLI', () => {
         });
         child.on('exit', () => reject(new Error(`exited: ${output}`)));
       });
-      for (const target of ['/web/%zz', '/web/%', '/web/%c0%ae', '/web/..%2f.git/config', '/dist/..%2fpackage.json']) {
+      for (const target of ['/web/%zz', '/web/%', '/web/%c0%ae', '/web/..%2f.git/config', '/wheels/..%2fpackage.json']) {
         const res = await request(target, { to: childPort });
         assert.equal(res.status, 400, target);
         assert.ok(!res.text.includes('[core]') && !res.text.includes('"devDependencies"'), `${target} leaked`);

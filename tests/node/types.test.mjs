@@ -2,7 +2,7 @@
 // exactly the Python registry.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { PYTHON, ROOT } from './helpers.mjs';
 
@@ -20,8 +20,12 @@ it('tsc accepts the documented usage and rejects misuse', () => {
   });
 });
 
-it('the README quickstart example runs', () => {
-  const out = execFileSync(process.execPath, [`${ROOT}node/examples/quickstart.mjs`], { encoding: 'utf8', timeout: 120_000 });
-  assert.match(out, /InvalidConfigError: dim \(64\) must be divisible by num_heads \(5\)/);
-  assert.match(out, /weights sum 1\.0000/);
+it("the README's Node.js quick start runs (importing the package by its own name)", () => {
+  const snippet = execFileSync(PYTHON, [`${ROOT}scripts/readme_snippet.py`, 'Quick start (Node.js)', 'js'], { encoding: 'utf8' });
+  mkdirSync(`${ROOT}dist`, { recursive: true });
+  const file = `${ROOT}dist/readme-quickstart.mjs`; // inside the package, so its exports resolve
+  writeFileSync(file, snippet);
+  const out = execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });
+  assert.match(out, /'multi_head'/);
+  assert.match(out, /^64 512 1\.000$/m);
 });

@@ -5,15 +5,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadPyodide } from 'pyodide';
-import { DEFAULT_INDEX_URL, checkLocalPackages } from '../../node/boot.mjs';
+import { checkLocalPackages } from '../../node/boot.mjs';
 import { installWheel } from '../../web/core/session.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WHEELS = `${ROOT}dist/test-wheels/`;
+// core + numpy, scipy, pytest and our wheel: scripts/setup-js.sh --test assembles it
+const DISTRIBUTION = `${ROOT}dist/pyodide-test/`;
 
 const PACKAGES = ['ruvector-attention-py', 'pytest', 'scipy', 'attrs', 'sortedcontainers'];
-checkLocalPackages(DEFAULT_INDEX_URL, PACKAGES); // never the CDN
-const py = await loadPyodide({ indexURL: DEFAULT_INDEX_URL });
+checkLocalPackages(DISTRIBUTION, PACKAGES); // never the CDN
+const py = await loadPyodide({ indexURL: DISTRIBUTION });
 const failures = [];
 await py.loadPackage(PACKAGES, {
   messageCallback: () => {},

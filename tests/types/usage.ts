@@ -1,8 +1,11 @@
 // Compiled with `tsc --noEmit` by tests/node/types.test.mjs: the .d.ts files describe
 // real usage (API.md §5) and reject misuse.
 import {
-  createRuntime, loadCompat, DimensionMismatchError, type MechanismName, type Runtime,
+  createRuntime, loadCompat, DimensionMismatchError, DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL,
+  type MechanismName, type Runtime,
 } from 'ruvector-attention-py/node';
+import * as web from 'ruvector-attention-py/web';
+import { AttentionVisualizer, type VisualizerData } from 'ruvector-attention-py/visualizer';
 
 async function main(): Promise<void> {
   const rt: Runtime = await createRuntime({ workers: 2, onProgress: ({ phase, loaded, total }) => console.log(phase, loaded / total) });
@@ -27,6 +30,14 @@ async function main(): Promise<void> {
   // @ts-expect-error: computeBatch returns a Float32Array, not rows
   const wrong: Float32Array[] = await attn.computeBatch(rows, rows, rows);
   console.log(wrong);
+  // @ts-expect-error: packagesURL is a string or URL
+  await createRuntime({ packagesURL: 5 });
+  const browser: web.Runtime = await web.createRuntime({ indexURL: web.DEFAULT_INDEX_URL, packagesURL: DEFAULT_PACKAGES_URL });
+  const data: VisualizerData = { weights: new Float32Array(4), heads: 1, rows: 2, cols: 2, xLabels: ['a', 'b'] };
+  const view = new AttentionVisualizer(document.createElement('div'));
+  view.render(data);
+  const png: Blob = await view.toPNG();
+  console.log(DEFAULT_INDEX_URL, browser, png, view.head);
 }
 
 void main();

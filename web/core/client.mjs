@@ -315,7 +315,7 @@ export class Runtime {
   }
 }
 
-const RUNTIME_OPTIONS = ['workers', 'indexURL', 'wheelURL', 'onProgress', 'requestTimeoutMs', 'maxWorkerMemory'];
+const RUNTIME_OPTIONS = ['workers', 'indexURL', 'packagesURL', 'wheelURL', 'onProgress', 'requestTimeoutMs', 'maxWorkerMemory'];
 
 /** createRuntime's options, checked (InvalidConfigError), with defaults. */
 function runtimeOptions(options, defaultWorkers) {
@@ -327,9 +327,9 @@ function runtimeOptions(options, defaultWorkers) {
   if (unknown.length) {
     throw invalidConfig(`createRuntime has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${RUNTIME_OPTIONS.join(', ')}`);
   }
-  const { workers = defaultWorkers, indexURL, wheelURL, onProgress, requestTimeoutMs, maxWorkerMemory } = options;
+  const { workers = defaultWorkers, indexURL, packagesURL, wheelURL, onProgress, requestTimeoutMs, maxWorkerMemory } = options;
   if (!Number.isSafeInteger(workers) || workers < 1) throw invalidConfig(`workers must be an integer >= 1, got ${show(workers)}`);
-  for (const [name, url] of [['indexURL', indexURL], ['wheelURL', wheelURL]]) {
+  for (const [name, url] of [['indexURL', indexURL], ['packagesURL', packagesURL], ['wheelURL', wheelURL]]) {
     if (url != null && typeof url !== 'string' && !(url instanceof URL)) throw invalidConfig(`${name} must be a string or URL, got ${show(url)}`);
   }
   if (onProgress != null && typeof onProgress !== 'function') throw invalidConfig(`onProgress must be a function, got ${show(onProgress)}`);
@@ -339,6 +339,7 @@ function runtimeOptions(options, defaultWorkers) {
   return {
     workers,
     indexURL: indexURL == null ? undefined : String(indexURL),
+    packagesURL: packagesURL == null ? undefined : String(packagesURL),
     wheelURL: wheelURL == null ? undefined : String(wheelURL),
     onProgress: onProgress ?? undefined,
     requestTimeoutMs: checkTimeout(requestTimeoutMs, 'requestTimeoutMs', invalidConfig),
@@ -348,12 +349,13 @@ function runtimeOptions(options, defaultWorkers) {
 
 /**
  * Start a runtime on `environment`: { spawn() (a worker endpoint), sharedMemory,
- * defaultWorkers, bootOptions({ indexURL, wheelURL }) (what each worker boots with) }.
+ * defaultWorkers, bootOptions({ indexURL, packagesURL, wheelURL }) (what each worker boots
+ * with) }.
  * Resolves once every worker has booted.
  */
 export async function openRuntime(options, { spawn, sharedMemory, defaultWorkers, bootOptions }) {
   const checked = guard(() => runtimeOptions(options, defaultWorkers), (err) => invalidConfig(`createRuntime options: ${err?.message ?? show(err)}`));
-  const boot = guard(() => bootOptions(checked), (err) => invalidConfig(`indexURL/wheelURL: ${err?.message ?? show(err)}`));
+  const boot = guard(() => bootOptions(checked), (err) => invalidConfig(`indexURL/packagesURL/wheelURL: ${err?.message ?? show(err)}`));
   const pool = new Pool({
     spawn,
     bootOptions: boot,

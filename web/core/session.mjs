@@ -13,7 +13,7 @@ const pythonErrors = new WeakSet();
 export const isPythonError = (err) => pythonErrors.has(err);
 
 /**
- * Load packages by name from the distribution at indexURL; any that fails is an error
+ * Load packages by name from the lock's folder; any that fails is an error
  * (Pyodide's loadPackage only logs failures).
  */
 async function loadPackages(py, names) {
@@ -40,12 +40,13 @@ export function installWheel(py, bytes) {
 }
 
 /**
- * Boot Python: `loadPyodide` from the environment, then numpy and our wheel, either from
- * the distribution's lock (default) or from `wheelURL` (bytes via `readBinary`).
+ * Boot Python: `loadPyodide(pyodideOptions)` from the environment (its indexURL is the
+ * core, its lockFileURL a lock naming numpy and our wheel), then those packages by name,
+ * or numpy only and our wheel from `wheelURL` (bytes via `readBinary`).
  * `onStep(phase)` is called as each of the three phases completes.
  */
-export async function bootSession({ loadPyodide, indexURL, wheelURL, readBinary, onStep = () => {} }) {
-  const py = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+export async function bootSession({ loadPyodide, pyodideOptions, wheelURL, readBinary, onStep = () => {} }) {
+  const py = await loadPyodide({ ...pyodideOptions, stdout: () => {}, stderr: () => {} });
   onStep('pyodide');
   await loadPackages(py, wheelURL ? ['numpy'] : [PACKAGE]);
   onStep('numpy');

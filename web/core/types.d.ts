@@ -106,10 +106,14 @@ export interface Progress {
 export interface RuntimeOptions {
   /** Pool size; default: available parallelism. */
   workers?: number;
-  /** Pyodide distribution; default: the local one assembled by the set-up. */
-  indexURL?: string;
-  /** Our wheel, when indexURL's lock does not list `ruvector-attention-py` (e.g. a CDN). */
-  wheelURL?: string;
+  /** Pyodide's core (pyodide.mjs, pyodide.asm.wasm, python_stdlib.zip); default
+   * DEFAULT_INDEX_URL: the `pyodide` npm dependency. */
+  indexURL?: string | URL;
+  /** A folder with a pyodide-lock.json naming numpy and `ruvector-attention-py` and their
+   * wheels; default DEFAULT_PACKAGES_URL: this package's wheels/. */
+  packagesURL?: string | URL;
+  /** Another build of our wheel, installed instead of the one in packagesURL. */
+  wheelURL?: string | URL;
   onProgress?: (progress: Progress) => void;
   /** Default time limit of a call once running in a worker (default: none). A call past it
    * rejects with TimeoutError; its worker is terminated and replaced (its mechanisms and
