@@ -7,8 +7,10 @@ import { expect, test } from '@playwright/test';
 const APP = new URL('../dist/smoke/npm/index.html', import.meta.url);
 const PORTS = { isolated: 8126, 'not-isolated': 8127 };
 
-test('the README browser quick start runs from the installed tarball', async ({ page }, testInfo) => {
-  expect(existsSync(APP), 'dist/smoke/npm/index.html is missing: run scripts/smoke.sh first').toBe(true);
+// index.html maps `pyodide/` in an import map; no-import-map.html relies on the default,
+// node_modules/pyodide/ next to the package
+for (const file of ['index.html', 'no-import-map.html']) test(`the README browser quick start runs from the installed tarball (${file})`, async ({ page }, testInfo) => {
+  expect(existsSync(new URL(file, APP)), `dist/smoke/npm/${file} is missing: run scripts/smoke.sh first`).toBe(true);
   const origin = `http://127.0.0.1:${PORTS[testInfo.project.name]}`;
   const outside = [];
   const errors = [];
@@ -17,7 +19,7 @@ test('the README browser quick start runs from the installed tarball', async ({ 
     if (!url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:')) outside.push(url);
   });
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin}/${file}`);
   await expect(page.locator('body')).toContainText('weights:', { timeout: 90_000 });
   const text = await page.locator('body').innerText();
   const weights = text.match(/weights: (.*)/)[1].split(' ').map(Number);

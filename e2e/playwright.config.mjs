@@ -25,7 +25,7 @@ export default defineConfig({
     { command: 'node ../scripts/serve.mjs --port 8124', url: 'http://127.0.0.1:8124/web/demo/', reuseExistingServer: false },
     { command: 'node ../scripts/serve.mjs --port 8125 --no-isolation', url: 'http://127.0.0.1:8125/web/demo/', reuseExistingServer: false },
     // an app folder that installed the packed tarball (scripts/smoke.sh), for package.spec.mjs
-    { command: 'node ../scripts/serve.mjs --port 8126 --dir ../dist/smoke/npm', url: 'http://127.0.0.1:8126/', reuseExistingServer: false },
-    { command: 'node ../scripts/serve.mjs --port 8127 --dir ../dist/smoke/npm --no-isolation', url: 'http://127.0.0.1:8127/', reuseExistingServer: false },
+    { command: 'node ../scripts/serve.mjs --port 8126 --dir ../dist/smoke/npm', port: 8126, reuseExistingServer: false },
+    { command: 'node ../scripts/serve.mjs --port 8127 --dir ../dist/smoke/npm --no-isolation', port: 8127, reuseExistingServer: false },
   ],
 });

@@ -4,8 +4,9 @@
 #   1. the sdist and the wheel: `twine check`, a fresh venv each, the Python quick start
 #      (scripts/smoke-python.sh);
 #   2. the npm tarball (`npm pack`): an empty npm folder installs it, then the Node.js quick
-#      start runs there; the browser quick start is written there as index.html, for
-#      e2e/package.spec.mjs to open in headless Chromium;
+#      start runs there; the browser quick start is written there as index.html (and as
+#      no-import-map.html without its import map), for e2e/package.spec.mjs to open in
+#      headless Chromium;
 #   3. one version everywhere, and one wheel: the wheel in dist/, in the tarball's wheels/
 #      and in the JupyterLite site's piplite index (what `%pip install` gets) are the same
 #      bytes.
@@ -38,6 +39,7 @@ if [ ! -f "$app/.stamp" ] || [ "$(cat "$app/.stamp")" != "$digest" ]; then
 fi
 snippet 'Quick start (Node.js)' js > "$app/quickstart.mjs"
 snippet 'Quick start (browser)' html > "$app/index.html"
+grep -v '"importmap"' "$app/index.html" > "$app/no-import-map.html"  # the default core path
 out=$(cd "$app" && node quickstart.mjs)
 grep -qx '64 512 1.000' <<< "$out" || { echo "smoke: unexpected output of the Node.js quick start:" >&2; echo "$out" >&2; exit 1; }
 echo "smoke: the Node.js quick start runs from the installed tarball"

@@ -30,7 +30,11 @@ serveWorker(
   },
   async ({ indexURL, packagesURL, wheelURL }, onStep) => {
     const { loadPyodide } = await import(new URL('pyodide.mjs', indexURL).href);
-    const pyodideOptions = { indexURL, lockFileURL: await absoluteLock(packagesURL) };
-    return bootSession({ loadPyodide, pyodideOptions, wheelURL, readBinary, onStep });
+    const lockFileURL = await absoluteLock(packagesURL);
+    try {
+      return await bootSession({ loadPyodide, pyodideOptions: { indexURL, lockFileURL }, wheelURL, readBinary, onStep });
+    } finally {
+      URL.revokeObjectURL(lockFileURL);
+    }
   },
 );
