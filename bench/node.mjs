@@ -1,6 +1,7 @@
 // node bench/node.mjs [--json]
 // Our Node facade (1 and 2 workers) vs npm @ruvector/attention (native) and
-// @ruvector/attention-wasm, side by side in one process, on bench/workloads.mjs.
+// @ruvector/attention-wasm, side by side in one process, on bench/workloads.mjs and a
+// 1 x 16 call (almost no arithmetic: the fixed cost of a call).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -12,9 +13,11 @@ const require = createRequire(import.meta.url);
 const native = require('@ruvector/attention');
 wasm.initSync({ module: readFileSync(require.resolve('@ruvector/attention-wasm/ruvector_attention_wasm_bg.wasm')) });
 
+const FIXED_COST = { label: 'scaled_dot 1x16', queries: 1, keys: 16, mechanism: 'scaled_dot', config: {} };
+
 const [one, two] = [await createRuntime({ workers: 1 }), await createRuntime({ workers: 2 })];
 const rows = [];
-for (const w of WORKLOADS) {
+for (const w of [FIXED_COST, ...WORKLOADS]) {
   const data = inputs(w);
   const slowPeer = w.queries > 1 ? { budgetMs: 0, minRuns: 1 } : {};
   const ms = {
