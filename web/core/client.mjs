@@ -9,18 +9,13 @@ import {
 import { UnknownMechanismError, invalidConfig, invalidInput, show } from './errors.mjs';
 import { ResidentMatrix, flatten, flattenMask, flattenVector } from './matrix.mjs';
 import { Pool } from './pool.mjs';
+import { METHODS, request } from './protocol.mjs';
 
 /** WebAssembly memory past which a worker is replaced after its request (1 GiB). */
 export const DEFAULT_MAX_WORKER_MEMORY = 2 ** 30;
 
 const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
 const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
-
-/** The JavaScript name of each Python method, for messages. */
-const METHOD_NAMES = {
-  compute: 'compute', weights: 'weights', compute_batch: 'computeBatch', weights_batch: 'weightsBatch',
-  head_weights_batch: 'headWeightsBatch',
-};
 
 const mechanismKey = (handle) => `mechanism ${handle}`;
 const matrixKey = (id) => `uploaded matrix ${id}`;
@@ -96,7 +91,7 @@ export class AttentionHandle {
 
   /** One request for this mechanism; `flats` are the flattened inputs it sends. */
   #request(method, args, flats, call) {
-    return this.#runtime._run({ op: 'call', handle: this.#handle, method, args }, {
+    return this.#runtime._run(request('call', this.#handle, method, args), {
       ...call,
       transfer: flats.flatMap(transferable),
       needs: [this.#key, ...residentKeys(flats)],
@@ -105,7 +100,7 @@ export class AttentionHandle {
   }
 
   async #single(method, query, keys, values, options) {
-    const { own, call } = callOptions(options, SINGLE_OPTIONS, METHOD_NAMES[method]);
+    const { own, call } = callOptions(options, SINGLE_OPTIONS, METHODS[method].js);
     const q = flattenVector(query, 'query');
     const k = flatten(keys, 'keys');
     const v = values === null ? null : flatten(values, 'values');
@@ -122,7 +117,7 @@ export class AttentionHandle {
   }
 
   async #batch(method, queries, keys, values, options, split = true) {
-    const { own, call } = callOptions(options, BATCH_OPTIONS, METHOD_NAMES[method]);
+    const { own, call } = callOptions(options, BATCH_OPTIONS, METHODS[method].js);
     const q = flatten(queries, 'queries', optionalCount(own.rows, 'rows'));
     const k = flatten(keys, 'keys');
     const v = values === null ? null : flatten(values, 'values');
@@ -233,7 +228,7 @@ export class Runtime {
   /** Info with the default config of `name` at query dimension `dim` (nothing is built). */
   async describe(name, options) {
     const { own, call } = callOptions(options, ['dim'], 'describe');
-    const message = { op: 'describe', name: mechanismName(name, this.mechanisms), dim: dimOption(own.dim) };
+    const message = request('describe', mechanismName(name, this.mechanisms), dimOption(own.dim));
     return this.#pool.run(message, call);
   }
 
@@ -245,10 +240,10 @@ export class Runtime {
   async create(name, config, options) {
     const { call } = callOptions(options, [], 'create');
     const handle = this.#nextId++;
-    const message = { op: 'create', handle, name: mechanismName(name, this.mechanisms), config: plainConfig(config) };
+    const message = request('create', handle, mechanismName(name, this.mechanisms), plainConfig(config));
     const info = await this.#pool.run(message, {
       ...call,
-      defines: { key: mechanismKey(handle), teardown: { op: 'dispose', handle } },
+      defines: { key: mechanismKey(handle), teardown: request('dispose', handle) },
     });
     return new AttentionHandle(this, handle, info);
   }
@@ -268,9 +263,9 @@ export class Runtime {
     const data = this.#sharedMemory ? sharedCopy(flat.data) : flat.fresh ? flat.data : flat.data.slice();
     const tensor = this.#nextId++;
     const key = matrixKey(tensor);
-    const [rows, columns] = await this.#pool.run({ op: 'upload', tensor, data, rows: flat.rows ?? null, cols }, {
+    const [rows, columns] = await this.#pool.run(request('upload', tensor, data, flat.rows ?? null, cols), {
       ...call,
-      defines: { key, teardown: { op: 'release', tensor } },
+      defines: { key, teardown: request('release', tensor) },
     });
     return new ResidentMatrix(tensor, rows, columns, () => this.#pool.forget(key));
   }

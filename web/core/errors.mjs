@@ -1,5 +1,6 @@
-// Errors that cross the worker boundary as data ({ name, message, details }) and are
-// rebuilt here as instances of these classes, so callers can use `instanceof` or `name`.
+// Errors that cross the worker boundary as data (protocol.mjs's ErrorEnvelope:
+// { name, message, details }) and are rebuilt here as instances of these classes, so
+// callers can use `instanceof` or `name`.
 
 export class AttentionError extends Error {
   /**
@@ -26,6 +27,9 @@ export class UnknownMechanismError extends AttentionError {}
 export class WorkerCrashedError extends AttentionError {}
 export class RuntimeClosedError extends AttentionError {}
 export class PackageLoadError extends AttentionError {}
+/** A message a worker cannot run (unknown op or method, malformed): a bug of the caller's
+ * side, answered without touching the worker's interpreter. */
+export class ProtocolError extends AttentionError {}
 
 // Calls that were stopped: the worker running them is replaced. `cause` is the signal's
 // reason (AbortError) or absent (TimeoutError after `timeoutMs`).
@@ -56,19 +60,10 @@ export function show(value) {
 const CLASSES = {
   AttentionError, DimensionMismatchError, EmptyInputError, InvalidInputError, InputTooLargeError,
   InvalidConfigError, UnknownMechanismError, WorkerCrashedError, RuntimeClosedError, PackageLoadError,
-  AbortError, TimeoutError,
+  ProtocolError, AbortError, TimeoutError,
 };
 
-/** Plain data for postMessage. */
-export function serializeError(err) {
-  return {
-    name: err?.name ?? 'Error',
-    message: err?.message ?? String(err),
-    details: err?.details ?? {},
-  };
-}
-
-/** The error object for data made by serializeError (or by the Python bridge). */
+/** The error object for an ErrorEnvelope (protocol.mjs; the Python bridge makes the same). */
 export function rebuildError({ name, message, details }) {
   const Class = CLASSES[name];
   if (Class) return new Class(message, details ?? {});

@@ -9,6 +9,7 @@
 // gets every live mechanism and upload back without a replay step.
 import { abortError, onAbort, timeoutError } from './cancel.mjs';
 import { RuntimeClosedError, WorkerCrashedError, invalidInput } from './errors.mjs';
+import { request } from './protocol.mjs';
 import { WorkerSlot } from './slot.mjs';
 
 const BOOT_PHASES = 3; // pyodide, numpy, wheel: see bootSession
@@ -146,7 +147,7 @@ export class Pool {
     const slot = this.#spawnSlot(progress);
     this.#booting.add(slot);
     try {
-      const { mechanisms } = await slot.send({ op: 'boot', options: this.#bootOptions });
+      const { mechanisms } = await slot.send(request('boot', this.#bootOptions));
       this.mechanisms = mechanisms;
       if (this.#closed) throw closedError();
       this.#slots.push(slot);
@@ -305,7 +306,7 @@ export class Pool {
 
   /** Memory of each worker in service (answered after its running request). */
   memory() {
-    return Promise.all(this.#slots.map((slot) => slot.send({ op: 'memory' })));
+    return Promise.all(this.#slots.map((slot) => slot.send(request('memory'))));
   }
 
   /** Terminate every worker; pending and later requests reject with RuntimeClosedError. */

@@ -1,5 +1,5 @@
-// One worker as the pool sees it: messages out, answers matched by id, and what the
-// worker reported about itself (its WebAssembly memory, whether its interpreter may be
+// One worker as the pool sees it: requests out and answers matched by id (protocol.mjs),
+// and what the worker reported about itself (its WebAssembly memory, whether its interpreter may be
 // broken). An environment adapter's `spawn()` supplies the endpoint:
 // { post(msg, transfer), onMessage(fn), onExit(fn), terminate() }.
 import { WorkerCrashedError, invalidInput, rebuildError } from './errors.mjs';

@@ -174,6 +174,10 @@ export declare class UnknownMechanismError extends AttentionError {
 /** A worker stopped; only its in-flight requests fail, and it is replaced. */
 export declare class WorkerCrashedError extends AttentionError {}
 export declare class RuntimeClosedError extends AttentionError {}
+/** A message a worker could not run (unknown op or method, malformed): a bug, not bad input. */
+export declare class ProtocolError extends AttentionError {
+  details: { op?: string; method?: string };
+}
 /** A package (numpy, our wheel) could not be loaded from the distribution. */
 export declare class PackageLoadError extends AttentionError {
   details: { packages: string[]; messages: string[] };

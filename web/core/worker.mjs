@@ -1,8 +1,9 @@
-// The body of every worker (Node worker_threads or browser Web Worker): a request loop
-// around one PythonSession. Environment adapters provide `endpoint` and `boot`.
-// Every answer carries the worker's WebAssembly memory (`wasm`), and a failure that is not
-// a Python error says `broken: true`: the pool then replaces this worker.
-import { WorkerCrashedError, serializeError } from './errors.mjs';
+// The body of every worker (Node worker_threads or browser Web Worker): the request loop
+// of protocol.mjs around one PythonSession. Environment adapters provide `endpoint` and
+// `boot`. A request that is not one (protocol.malformed) gets a ProtocolError; a failure
+// that is not a Python error says `broken: true`, and the pool then replaces this worker.
+import { ProtocolError, WorkerCrashedError } from './errors.mjs';
+import { answer, failure, malformed, progress } from './protocol.mjs';
 import { isPythonError } from './session.mjs';
 
 /** A failure outside Python (a wasm trap, a fatal Pyodide error, a stack overflow). */
@@ -16,19 +17,16 @@ function interpreterFailure(err) {
  * @param boot {(options, onStep) => Promise<import('./session.mjs').PythonSession>}
  */
 export function serveWorker(endpoint, boot) {
+  /** @type {import('./session.mjs').PythonSession | null} */
   let session = null;
-  const handlers = {
-    async boot({ id, options }) {
-      session = await boot(options, (phase) => endpoint.post({ id, progress: phase }));
+  const run = async ({ id, op, args }) => {
+    if (op === 'boot') {
+      if (session) throw new ProtocolError('the worker has booted already', { op });
+      session = await boot(args[0], (phase) => endpoint.post(progress(id, phase)));
       return { mechanisms: session.mechanisms() };
-    },
-    describe: ({ name, dim }) => session.describe(name, dim),
-    create: ({ handle, name, config }) => session.create(handle, name, config),
-    call: ({ handle, method, args }) => session.call(handle, method, args),
-    dispose: ({ handle }) => session.dispose(handle),
-    upload: ({ tensor, data, rows, cols }) => session.upload(tensor, data, rows, cols),
-    release: ({ tensor }) => session.release(tensor),
-    memory: () => session.memory(),
+    }
+    if (!session) throw new ProtocolError(`${op} before boot`, { op });
+    return session[op](...args);
   };
   const wasm = () => {
     try {
@@ -38,13 +36,17 @@ export function serveWorker(endpoint, boot) {
     }
   };
   endpoint.onMessage(async (message) => {
-    const { id, op } = message;
+    const refused = malformed(message);
+    if (refused) {
+      endpoint.post(failure(message?.id, refused, wasm(), false));
+      return;
+    }
     try {
-      const result = await handlers[op](message);
-      endpoint.post({ id, ok: true, result, wasm: wasm() }, result instanceof Float32Array ? [result.buffer] : []);
+      const result = await run(message);
+      endpoint.post(answer(message.id, result, wasm()), result instanceof Float32Array ? [result.buffer] : []);
     } catch (err) {
-      const broken = op !== 'boot' && !isPythonError(err);
-      endpoint.post({ id, ok: false, error: serializeError(broken ? interpreterFailure(err) : err), wasm: wasm(), broken });
+      const broken = message.op !== 'boot' && !isPythonError(err) && !(err instanceof ProtocolError);
+      endpoint.post(failure(message.id, broken ? interpreterFailure(err) : err, wasm(), broken));
     }
   });
 }
