@@ -2,7 +2,8 @@
 // exactly the Python registry.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { it } from 'node:test';
 import { PYTHON, ROOT } from './helpers.mjs';
 
@@ -12,6 +13,17 @@ it('MechanismName lists exactly the registered mechanisms', () => {
   const names = [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]).sort();
   const registry = JSON.parse(execFileSync(PYTHON, ['-c', 'import json, ruvector_attention as ra; print(json.dumps(ra.mechanisms()))']));
   assert.deepEqual(names, registry);
+});
+
+it('scripts/gen-types.mjs --check: the union is up to date, and an out-of-date copy is caught and rewritten', () => {
+  const script = `${ROOT}scripts/gen-types.mjs`;
+  execFileSync(process.execPath, [script, '--check']);
+  const source = readFileSync(`${ROOT}web/core/types.d.ts`, 'utf8');
+  const stale = `${mkdtempSync(`${tmpdir()}/types-`)}/types.d.ts`;
+  writeFileSync(stale, source.replace("  | 'flash'\n", ''));
+  assert.throws(() => execFileSync(process.execPath, [script, '--check', stale], { stdio: 'pipe' }), { status: 1 });
+  execFileSync(process.execPath, [script, stale]);
+  assert.equal(readFileSync(stale, 'utf8'), source);
 });
 
 it('tsc accepts the documented usage and rejects misuse', () => {
