@@ -45,6 +45,7 @@ class _Stage(Protocol):
 class _Norm:
     kind: NormType
     affine: bool = False
+    eps: float | None = None
     momentum: float = 0.1
     weight: np.ndarray | None = None
     bias: np.ndarray | None = None
@@ -53,21 +54,22 @@ class _Norm:
 
     def normalize(self, state: _State) -> np.ndarray:
         x = state.x
+        eps = {} if self.eps is None else {"eps": self.eps}
         if self.kind is NormType.LAYER_NORM:
-            return layer_norm(x)
+            return layer_norm(x, **eps)
         if self.kind is NormType.RMS_NORM:
-            return rms_norm(x)
+            return rms_norm(x, **eps)
         if self.running_mean is None or self.running_mean.shape[0] != x.shape[1]:
             self.running_mean = np.zeros(x.shape[1], dtype=np.float32)
             self.running_var = np.ones(x.shape[1], dtype=np.float32)
         if not state.batch:
-            return batch_norm(x, self.running_mean, self.running_var)
+            return batch_norm(x, self.running_mean, self.running_var, **eps)
         mean, var = x.mean(axis=0), x.var(axis=0)
         if state.training:
             unbiased = var * x.shape[0] / max(x.shape[0] - 1, 1)
             self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
             self.running_var = (1 - self.momentum) * self.running_var + self.momentum * unbiased
-        return batch_norm(x, mean, var)
+        return batch_norm(x, mean, var, **eps)
 
     def __call__(self, state: _State) -> None:
         out = self.normalize(state)
@@ -155,9 +157,33 @@ class AttentionPipeline:
 
     # ------------------------------------------------------------------ building
 
-    def add_norm(self, norm_type: NormType | str, *, affine: bool = False) -> AttentionPipeline:
-        """Normalise ``x`` (LayerNorm, RMSNorm or BatchNorm; ``affine`` adds scale and shift)."""
-        self.stages.append(_Norm(check.as_enum(NormType, norm_type, "norm_type"), check.boolean("affine", affine)))
+    def add_norm(
+        self,
+        norm_type: NormType | str,
+        *,
+        affine: bool = False,
+        eps: float | None = None,
+        weight: Any = None,
+        bias: Any = None,
+    ) -> AttentionPipeline:
+        """Normalise ``x`` (LayerNorm, RMSNorm or BatchNorm; ``affine`` adds scale and shift,
+        ``weight`` and ``bias`` give them, e.g. from a checkpoint; ``eps`` replaces the
+        default 1e-5 / 1e-6 under the square root)."""
+        norm = _Norm(
+            check.as_enum(NormType, norm_type, "norm_type"),
+            check.boolean("affine", affine) or weight is not None or bias is not None,
+            None if eps is None else check.positive_float("eps", eps),
+        )
+        if weight is not None or bias is not None:
+            given = check.as_vector(weight if weight is not None else bias, "weight" if weight is not None else "bias")
+            norm.weight = given if weight is not None else np.ones_like(given)
+            norm.bias = check.as_vector(bias, "bias") if bias is not None else np.zeros_like(given)
+            if norm.weight.shape != norm.bias.shape:
+                raise DimensionMismatchError(
+                    f"norm weight has {norm.weight.size} values, bias {norm.bias.size}",
+                    expected=norm.weight.size, actual=norm.bias.size,
+                )
+        self.stages.append(norm)
         return self
 
     def add_attention(self, attention: Attention, *, norm: NormType | str | None = None) -> AttentionPipeline:
