@@ -123,8 +123,18 @@ class _Residual:
 @dataclass
 class _Custom:
     fn: Callable[[np.ndarray], Any]
+    per_row: bool = True
 
     def __call__(self, state: _State) -> None:
+        if not self.per_row:
+            out = check.as_matrix(self.fn(state.x.copy()), "custom stage output")
+            if out.shape[0] != state.x.shape[0]:
+                raise DimensionMismatchError(
+                    f"custom stage returned {out.shape[0]} rows for {state.x.shape[0]}",
+                    expected=state.x.shape[0], actual=out.shape[0],
+                )
+            state.x = out
+            return
         rows = [check.as_vector(self.fn(row.copy()), "custom stage output") for row in state.x]
         if len({row.shape for row in rows}) != 1:
             raise InvalidInputError("custom stage returned rows of different lengths")
@@ -205,11 +215,13 @@ class AttentionPipeline:
         self.stages.append(_Residual())
         return self
 
-    def add_custom(self, fn: Callable[[np.ndarray], Any]) -> AttentionPipeline:
-        """Apply ``fn`` to each row vector ``(d,) -> (d',)``."""
+    def add_custom(self, fn: Callable[[np.ndarray], Any], *, per_row: bool = True) -> AttentionPipeline:
+        """Apply ``fn`` to each row vector ``(d,) -> (d',)``, or with ``per_row=False`` to
+        all rows at once ``(m, d) -> (m, d')`` (a row-wise map such as a feed-forward
+        layer, in one matrix product)."""
         if not callable(fn):
             raise InvalidConfigError(f"add_custom needs a callable, got {fn!r}")
-        self.stages.append(_Custom(fn))
+        self.stages.append(_Custom(fn, check.boolean("per_row", per_row)))
         return self
 
     # ------------------------------------------------------------------ modes
