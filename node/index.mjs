@@ -1,13 +1,13 @@
 // ruvector-attention-py/node: the runtime of API.md §5 on worker_threads.
 import { availableParallelism } from 'node:os';
-import { DEFAULT_MAX_WORKER_MEMORY, openRuntime } from '../web/core/client.mjs';
+import { openRuntime } from '../web/core/runtime.mjs';
 import { startWorker } from './flags.mjs';
 
 export * from '../web/core/errors.mjs';
 export { ResidentMatrix } from '../web/core/matrix.mjs';
 export { loadCompat } from './compat.mjs';
 export { DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL } from './boot.mjs';
-export { DEFAULT_MAX_WORKER_MEMORY };
+export { DEFAULT_MAX_WORKER_MEMORY } from '../web/core/runtime-options.mjs';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 

@@ -1,9 +1,9 @@
 // ruvector-attention-py/web: the runtime of API.md §5 on module Web Workers.
-import { DEFAULT_MAX_WORKER_MEMORY, openRuntime } from './core/client.mjs';
+import { openRuntime } from './core/runtime.mjs';
 
 export * from './core/errors.mjs';
 export { ResidentMatrix } from './core/matrix.mjs';
-export { DEFAULT_MAX_WORKER_MEMORY };
+export { DEFAULT_MAX_WORKER_MEMORY } from './core/runtime-options.mjs';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
 

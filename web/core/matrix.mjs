@@ -90,13 +90,19 @@ function flattenRows(matrix, name) {
 }
 
 /**
- * `data` is a Float32Array, or the id (a number) of a ResidentMatrix (then `resident`
- * is that id). `fresh` says whether `data` is our own copy (transferable).
- * @returns {{ data: Float32Array | number, rows: number | undefined, fresh: boolean, resident?: number }}
+ * A matrix ready to send: `data` is a Float32Array, or the id (a number) of a
+ * ResidentMatrix (then `resident` is that id); `rows` and `cols` where known (from an
+ * array of rows, `{ rows }`, an upload, or `shaped`); `fresh` says whether `data` is our
+ * own copy (transferable).
+ * @typedef {{ data: Float32Array | number | null, rows?: number, cols?: number, fresh: boolean, resident?: number }} Flat
  */
+
+/** @returns {Flat} */
 export function flatten(matrix, name, rows) {
   return guard(() => {
-    if (matrix instanceof ResidentMatrix) return { data: matrix.id, rows: matrix.rows, fresh: false, resident: matrix.id };
+    if (matrix instanceof ResidentMatrix) {
+      return { data: matrix.id, rows: matrix.rows, cols: matrix.cols, fresh: false, resident: matrix.id };
+    }
     if (ArrayBuffer.isView(matrix)) {
       const data = floatsOfView(matrix, name);
       return { data, rows, fresh: data !== matrix };
@@ -110,8 +116,23 @@ export function flatten(matrix, name, rows) {
       checkSize(matrix.length, name);
       return { data: Float32Array.from(matrix), rows, fresh: true };
     }
-    return { data: flattenRows(matrix, name), rows: matrix.length, fresh: true };
+    const data = flattenRows(matrix, name);
+    return { data, rows: matrix.length, cols: data.length / matrix.length, fresh: true };
   }, (err) => invalidInput(`${name} could not be read: ${err?.message ?? show(err)}`));
+}
+
+/**
+ * `flat` read as rows of `cols` values where its form does not say how many rows it has:
+ * with `rows` and `cols` when they fit its length, else as it is (Python says why not).
+ * @param {Flat} flat
+ * @param {number} cols
+ * @returns {Flat}
+ */
+export function shaped(flat, cols) {
+  if (flat.resident !== undefined || flat.cols !== undefined) return flat;
+  const { length } = flat.data;
+  const rows = flat.rows ?? length / cols;
+  return rows * cols === length && Number.isInteger(rows) ? { ...flat, rows, cols } : flat;
 }
 
 /** A single query vector: like a matrix, but never an uploaded one. */
@@ -133,16 +154,30 @@ function maskRow(row, at) {
   return Float32Array.from(row, (value, j) => maskValue(value, `${at}[${j}]`));
 }
 
-/** A mask as numbers (booleans become 1/0; Python checks the values): (n,) or (m, n) rows. */
+/**
+ * A mask as numbers (booleans become 1/0; Python checks the values): (m, n) rows, or
+ * `rows` 0 for one row of n that every query shares.
+ * @returns {Flat}
+ */
 export function flattenMask(mask) {
   return guard(() => {
     if (mask == null) return { data: null, rows: 0, fresh: false };
     const nested = Array.isArray(mask) && mask.length > 0 && (Array.isArray(mask[0]) || ArrayBuffer.isView(mask[0]));
-    if (nested) {
-      const { data, rows } = flatten(mask.map((row, i) => maskRow(row, `mask[${i}]`)), 'mask');
-      return { data, rows, fresh: true };
-    }
+    if (nested) return flatten(mask.map((row, i) => maskRow(row, `mask[${i}]`)), 'mask');
     const data = maskRow(mask, 'mask');
     return { data, rows: 0, fresh: data !== mask };
   }, (err) => invalidInput(`mask could not be read: ${err?.message ?? show(err)}`));
+}
+
+/**
+ * A batch's mask: a flat mask of (queryRows · keyRows) values is one row per query
+ * (API.md §5: `(m, n)` rows or flat `m·n`); any other flat mask is shared.
+ * @param {Flat} mask from flattenMask
+ * @param {number | undefined} queryRows
+ * @param {number | undefined} keyRows
+ * @returns {Flat}
+ */
+export function batchMask(mask, queryRows, keyRows) {
+  if (mask.data === null || mask.rows || !(queryRows > 1) || mask.data.length !== queryRows * keyRows) return mask;
+  return { ...mask, rows: queryRows, cols: keyRows };
 }

@@ -4,58 +4,19 @@
 // - a worker whose interpreter failed, or whose WebAssembly memory grew past a threshold,
 //   is replaced after its request;
 // - a slow request holds one worker, never the pool.
-// The state requests need (mechanisms, uploaded matrices) lives in a registry here and is
-// recreated in a worker the first time a request there needs it, so a replacement worker
-// gets every live mechanism and upload back without a replay step.
+// The state requests need (mechanisms, uploaded matrices) lives in a registry
+// (registry.mjs) and is recreated in a worker the first time a request there needs it,
+// so a replacement worker gets every live mechanism and upload back without a replay step.
 import { abortError, onAbort, timeoutError } from './cancel.mjs';
-import { RuntimeClosedError, WorkerCrashedError, invalidInput } from './errors.mjs';
+import { RuntimeClosedError, WorkerCrashedError } from './errors.mjs';
+import { Job } from './job.mjs';
 import { request } from './protocol.mjs';
+import { Registry, goneError } from './registry.mjs';
 import { WorkerSlot } from './slot.mjs';
 
 const BOOT_PHASES = 3; // pyodide, numpy, wheel: see bootSession
 
 const closedError = () => new RuntimeClosedError('the runtime is closed', {});
-const goneError = (key) => invalidInput(`${key} is no longer available (disposed or released)`);
-
-/** One request: queued, then running on one worker, then settled exactly once. */
-class Job {
-  slot = null;
-  done = false;
-  #resolve;
-  #reject;
-  #cleanups = [];
-
-  constructor(message, { transfer = [], needs = [], pin = null, defines = null, timeoutMs = Infinity }, resolve, reject) {
-    this.message = message;
-    this.transfer = transfer;
-    this.needs = needs;
-    this.pin = pin;
-    this.defines = defines;
-    this.timeoutMs = timeoutMs;
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  /** Run `fn` when the job settles (stop watching its signal, clear its timer). */
-  onSettle(fn) {
-    this.#cleanups.push(fn);
-  }
-
-  #settle(settle, value) {
-    if (this.done) return;
-    this.done = true;
-    this.#cleanups.splice(0).forEach((fn) => fn());
-    settle(value);
-  }
-
-  resolve(value) {
-    this.#settle(this.#resolve, value);
-  }
-
-  reject(error) {
-    this.#settle(this.#reject, error);
-  }
-}
 
 export class Pool {
   #spawn;
@@ -69,8 +30,8 @@ export class Pool {
   #booting = new Set();
   /** @type {Job[]} */
   #queue = [];
-  /** key -> { setup, teardown } messages of a mechanism or upload */
-  #registry = new Map();
+  /** mechanisms and uploads, made in each worker where first needed */
+  #registry = new Registry();
   /** pin key -> the slot that keeps a stateful mechanism's calls */
   #pins = new Map();
   #closed = false;
@@ -263,23 +224,10 @@ export class Pool {
   }
 
   async #perform(slot, job) {
-    for (const key of job.needs) await this.#provide(slot, key);
+    for (const key of job.needs) await this.#registry.provide(slot, key);
     const result = await slot.send(job.message, job.transfer);
-    if (job.defines && !job.done) {
-      this.#registry.set(job.defines.key, { setup: job.message, teardown: job.defines.teardown });
-      slot.known.add(job.defines.key);
-    }
+    if (job.defines && !job.done) this.#registry.add(job.defines.key, job.message, job.defines.teardown, slot);
     return result;
-  }
-
-  /** Make registry entry `key` exist in the slot's worker (create or upload it there). */
-  async #provide(slot, key) {
-    const entry = this.#registry.get(key);
-    if (!entry) throw goneError(key);
-    if (slot.known.has(key)) return;
-    await slot.send(entry.setup);
-    if (this.#registry.get(key) === entry) slot.known.add(key);
-    else slot.send(entry.teardown).catch(() => {}); // forgotten meanwhile
   }
 
   /** After a request: replace the worker if it is broken or too big, then go on. */
@@ -296,12 +244,8 @@ export class Pool {
 
   /** Remove a registry entry and undo it in the workers that have it. */
   async forget(key) {
-    const entry = this.#registry.get(key);
-    if (!entry) return;
-    this.#registry.delete(key);
     this.#pins.delete(key);
-    const holders = this.#slots.filter((slot) => slot.known.delete(key));
-    await Promise.all(holders.map((slot) => slot.send(entry.teardown).catch(() => {})));
+    await this.#registry.forget(key, this.#slots);
   }
 
   /** Memory of each worker in service (answered after its running request). */

@@ -1,0 +1,134 @@
+// A mechanism built in the workers, as Runtime.create returns it. Its calls are checked
+// and flattened here (checks.mjs, matrix.mjs) and run as `call` requests on the pool; a
+// batch that may be split runs on several workers (splitter.mjs).
+import { callOptions, optionalBoolean, optionalCount, optionalNumber, plainExtras } from './checks.mjs';
+import { batchMask, flatten, flattenMask, flattenVector, shaped } from './matrix.mjs';
+import { METHODS, request } from './protocol.mjs';
+import { matrixKey } from './registry.mjs';
+import { splitBatch } from './splitter.mjs';
+import { transferables } from './transfer.mjs';
+
+const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
+const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
+
+/**
+ * What a handle needs of its runtime.
+ * @typedef {{ pool: import('./pool.mjs').Pool, sharedMemory: boolean,
+ *   progress(progress: { phase: string, loaded: number, total: number }): void }} Context
+ */
+
+/**
+ * A call's inputs, flattened (matrix.mjs), and its options for the worker (camelCase).
+ * @typedef {{ query: import('./matrix.mjs').Flat, keys: import('./matrix.mjs').Flat,
+ *   values: import('./matrix.mjs').Flat | null, mask: import('./matrix.mjs').Flat, options: object }} Inputs
+ */
+
+export class AttentionHandle {
+  /** @type {Context} */
+  #context;
+  #handle;
+  #key;
+
+  /**
+   * @param {Context} context
+   * @param {number} handle the mechanism's id in the workers
+   * @param {string} key its entry in the pool's registry
+   * @param {object} info
+   */
+  constructor(context, handle, key, info) {
+    this.#context = context;
+    this.#handle = handle;
+    this.#key = key;
+    /** {name, dim, numHeads, config, complexity, splittable, stateful, valuesMatchDim} */
+    this.info = info;
+  }
+
+  get handle() {
+    return this.#handle;
+  }
+
+  /**
+   * One `call` request for this mechanism.
+   * @param {string} method a key of protocol.METHODS
+   * @param {Inputs} inputs
+   * @param {{ signal?: AbortSignal, timeoutMs?: number }} call
+   */
+  #send(method, { query, keys, values, mask, options }, call) {
+    const flats = [query, keys, values, mask];
+    const args = { query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data, options };
+    return this.#context.pool.run(request('call', this.#handle, method, args), {
+      ...call,
+      transfer: transferables(flats),
+      needs: [this.#key, ...flats.filter((f) => f?.resident !== undefined).map((f) => matrixKey(f.resident))],
+      pin: this.info.stateful ? this.#key : null, // topology_gated keeps its state in one worker
+    });
+  }
+
+  /** Keys (rows of `dim` values) and values (for the methods that take them), flattened. */
+  #keysAndValues(method, keys, values) {
+    const k = shaped(flatten(keys, 'keys'), this.info.dim);
+    const v = METHODS[method].values ? flatten(values, 'values') : null;
+    return { keys: k, values: v, valuesRows: v?.rows !== undefined ? { valuesRows: v.rows } : {} };
+  }
+
+  async #single(method, query, keys, values, options) {
+    const { own, call } = callOptions(options, SINGLE_OPTIONS, METHODS[method].js);
+    const q = flattenVector(query, 'query');
+    const { valuesRows, ...kv } = this.#keysAndValues(method, keys, values);
+    const mask = flattenMask(own.mask);
+    const sent = { position: optionalNumber(own.position, 'position'), extras: plainExtras(own.extras), ...valuesRows };
+    return this.#send(method, { query: q, ...kv, mask, options: sent }, call);
+  }
+
+  async #batch(method, queries, keys, values, options) {
+    const { own, call } = callOptions(options, BATCH_OPTIONS, METHODS[method].js);
+    const q = shaped(flatten(queries, 'queries', optionalCount(own.rows, 'rows')), this.info.dim);
+    const { valuesRows, ...kv } = this.#keysAndValues(method, keys, values);
+    const mask = batchMask(flattenMask(own.mask), q.rows, kv.keys.rows);
+    const extras = plainExtras(own.extras);
+    const sent = { causal: optionalBoolean(own.causal, 'causal'), extras, ...valuesRows };
+    // extras may hold per-query rows (rope's distances), so a call with extras is not split
+    const divisible = METHODS[method].splits && this.info.splittable && !extras && q.resident === undefined
+      && q.cols === this.info.dim;
+    const parts = divisible ? Math.min(this.#context.pool.workers, q.rows) : 1;
+    if (parts <= 1) {
+      const whole = { ...sent, queryRows: q.rows ?? null, maskRows: mask.rows };
+      return this.#send(method, { query: q, ...kv, mask, options: whole }, call);
+    }
+    return splitBatch({ queries: q, ...kv, mask, options: sent }, parts, {
+      sharing: this.#context.sharedMemory,
+      send: (inputs) => this.#send(method, inputs, call),
+      onPart: (loaded, total) => this.#context.progress({ phase: 'compute', loaded, total }),
+    });
+  }
+
+  /** One query (d) over keys (n, d) and values (n, dv) -> Float32Array(dv). */
+  async compute(query, keys, values, options) {
+    return this.#single('compute', query, keys, values, options);
+  }
+
+  /** Weights of one query over keys -> Float32Array(n), summing to 1. */
+  async weights(query, keys, options) {
+    return this.#single('weights', query, keys, null, options);
+  }
+
+  /** Queries (m, d) -> Float32Array(m * dv), split across workers and reassembled in order. */
+  async computeBatch(queries, keys, values, options) {
+    return this.#batch('compute_batch', queries, keys, values, options);
+  }
+
+  /** Weights of a batch -> Float32Array(m * n), row-major. */
+  async weightsBatch(queries, keys, options) {
+    return this.#batch('weights_batch', queries, keys, null, options);
+  }
+
+  /** Per-head weights -> Float32Array(heads * m * n) (one head for single-head mechanisms). */
+  async headWeightsBatch(queries, keys, options) {
+    return this.#batch('head_weights_batch', queries, keys, null, options);
+  }
+
+  /** Free this mechanism in every worker; later calls reject with InvalidInputError. */
+  async dispose() {
+    return this.#context.pool.forget(this.#key);
+  }
+}
