@@ -141,11 +141,11 @@ export function flattenVector(vector, name) {
   return flatten(vector, name);
 }
 
-/** One mask entry as 1/0 (booleans or numbers; Python checks numbers are 0 or 1). */
+/** One mask entry as a number (booleans become 1/0): its value is Python's to check. */
 function maskValue(value, at) {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number') return value;
-  throw invalidInput(`${at} must be true/false (or 1/0), got ${show(value)}`);
+  throw invalidInput(`${at} must be a boolean or a number, got ${show(value)}`);
 }
 
 function maskRow(row, at) {
