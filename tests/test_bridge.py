@@ -38,9 +38,8 @@ def test_every_method_matches_the_python_api(name, rng):
     q, k, v = _data(attn, rng)
     mask = rng.random((5, 9)) < 0.7
     flat = lambda x: x.astype(np.float32).ravel()
-    opts = json.dumps({"query_rows": 5, "mask_rows": 5})
     np.testing.assert_array_equal(
-        bridge.call(7, "compute_batch", flat(q), flat(k), flat(v), mask.astype(np.uint8).ravel(), opts),
+        bridge.call(7, "compute_batch", flat(q), flat(k), flat(v), mask.astype(np.uint8).ravel(), query_rows=5, mask_rows=5),
         attn.compute_batch(q, k, v, mask=mask),
     )
     np.testing.assert_array_equal(bridge.call(7, "weights_batch", flat(q), flat(k)), attn.weights_batch(q, k))
@@ -59,7 +58,7 @@ def test_split_rows_equal_the_whole_batch(name, rng, causal):
     whole = attn.compute_batch(q, k, v, causal=causal)
     parts = [
         bridge.call(3, "compute_batch", q[a:b].ravel(), k.ravel(), v.ravel(), None,
-                    json.dumps({"query_rows": b - a, "causal": causal, "row_offset": a, "total_rows": 7}))
+                    query_rows=b - a, causal=causal, row_offset=a, total_rows=7)
         for a, b in [(0, 3), (3, 4), (4, 7)]
     ]
     np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-6)
@@ -68,7 +67,7 @@ def test_split_rows_equal_the_whole_batch(name, rng, causal):
 def test_errors_are_recorded_with_attributes(rng):
     _create(4, "scaled_dot", dim=4)
     with pytest.raises(ra.DimensionMismatchError):
-        bridge.call(4, "compute", np.ones(4), np.ones(12), np.ones(4), None, json.dumps({"values_rows": 2}))
+        bridge.call(4, "compute", np.ones(4), np.ones(12), np.ones(4), None, values_rows=2)
     error = json.loads(bridge.take_error())
     assert error["name"] == "DimensionMismatchError" and error["details"] == {"expected": 3, "actual": 2}
     assert bridge.take_error() is None

@@ -95,3 +95,82 @@ def test_moe_routes_the_whole_batch_once(monkeypatch):
     assert widest._block_size(M, N, 3) < M
     np.testing.assert_allclose(attn.compute_batch(q, k, v), whole, rtol=1e-5, atol=1e-6)
     assert attn.last_stats == stats and stats["rerouted"] + stats["over_capacity"] > 0
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("name", [n for n in ra.mechanisms() if ra.registry.resolve(n).splittable])
+def test_public_row_slices_join_to_the_whole_batch(name, causal):
+    """``rows=(offset, total)``: a slice of a batch at its global positions (what a worker
+    of the JS pool computes), for every method with rows."""
+    rng = np.random.default_rng(11)
+    q, k, v, mask = _problem(name, rng)
+    extras = _extras(name, rng)
+    attn = build(name, DIM)
+    parts = [(0, 3), (3, 4), (4, M)]
+    for method, args in [("compute_batch", (q, k, v)), ("weights_batch", (q, k)), ("head_weights_batch", (q, k))]:
+        whole = getattr(attn, method)(*args, mask=mask, causal=causal, **extras)
+        sliced = [
+            getattr(attn, method)(
+                args[0][a:b], *args[1:], mask=mask[a:b], causal=causal, rows=(a, M),
+                **{key: value[a:b] for key, value in extras.items()},
+            )
+            for a, b in parts
+        ]
+        np.testing.assert_allclose(np.concatenate(sliced, axis=-2), whole, atol=1e-6, err_msg=method)
+
+
+@pytest.mark.parametrize("rows", [(5, M), (-1, M), (0,), "0,7", (0.0, M), (True, M)])
+def test_row_slices_must_fit_their_batch(rows):
+    attn = ra.ScaledDotProductAttention(DIM)
+    q, k, v, _ = _problem("scaled_dot", np.random.default_rng(0))
+    with pytest.raises(ra.InvalidInputError, match="rows must be"):
+        attn.compute_batch(q[:3], k, v, rows=rows)
+
+
+def test_per_call_inputs_live_in_the_call_not_the_instance():
+    """A call's context is passed to the kernels: a call made from inside another (a
+    re-entrant call) sees its own per-call inputs, and nothing stays on the instance."""
+    rope = ra.GraphRoPE(DIM)
+    rng = np.random.default_rng(3)
+    q, k, v, _ = _problem("rope", rng)
+    near, far = np.zeros(N), np.arange(N) * 3.0
+    expected_outer = rope.weights_batch(q, k, distances=far)
+    expected_inner = rope.weights_batch(q, k, distances=near)
+    original = rope._weights
+    inner: list = []
+
+    def reentrant(queries, keys, ctx):
+        if not inner:
+            inner.append(None)
+            inner[0] = rope.weights_batch(q, k, distances=near)
+        return original(queries, keys, ctx)
+
+    rope._weights = reentrant
+    np.testing.assert_array_equal(rope.weights_batch(q, k, distances=far), expected_outer)
+    np.testing.assert_array_equal(inner[0], expected_inner)
+    assert not any(isinstance(value, dict) and value and "distances" in value for value in vars(rope).values())
+
+
+def test_the_mask_rule_has_one_message_for_every_entry_point():
+    from ruvector_attention import bridge
+
+    attn = ra.ScaledDotProductAttention(DIM)
+    q, k, v, _ = _problem("scaled_dot", np.random.default_rng(0))
+    bad = np.full(N, 0.5)
+    messages = set()
+    for call in (
+        lambda: attn.compute(q[0], k, v, mask=bad),
+        lambda: attn.compute_batch(q, k, v, mask=bad.astype(object)),
+        lambda: attn.weights_batch(q, k, mask=np.full(N, 2)),
+        lambda: (bridge.create(90, "scaled_dot", f'{{"dim": {DIM}}}'),
+                 bridge.call(90, "compute", q[0], k.ravel(), v.ravel(), bad.astype(np.float32))),
+    ):
+        with pytest.raises(ra.InvalidInputError) as err:
+            call()
+        messages.add(str(err.value).split(", got")[0])
+    bridge.take_error()
+    assert messages == {"mask must hold booleans or 0/1 values (True = attend)"}
+    np.testing.assert_array_equal(  # numeric 0/1 masks equal boolean ones
+        attn.compute_batch(q, k, v, mask=(np.arange(N) % 2).astype(np.float32)),
+        attn.compute_batch(q, k, v, mask=np.arange(N) % 2 == 1),
+    )

@@ -26,6 +26,7 @@ from . import (
 )
 from .attention import *  # noqa: F403 - re-exported, listed in attention.__all__
 from .base import Attention, DifferentiableAttention, Gradients
+from .context import CallContext
 from .curvature import ComponentQuantizer, TangentSpaceMapper
 from .errors import (
     AttentionError,
@@ -43,9 +44,8 @@ from .info import (
     KLDivergence,
     NaturalGradient,
 )
-from .io import load
 from .pde import GraphLaplacian, LaplacianType
-from .registry import create, from_dict, mechanisms
+from .registry import create, from_dict, load, mechanisms
 from .report import (
     AttentionRecommendation,
     GeometryReport,
@@ -83,6 +83,7 @@ __all__ = [
     "AttentionError",
     "AttentionMode",
     "AttentionRecommendation",
+    "CallContext",
     "CoherenceMetric",
     "ComponentQuantizer",
     "DifferentiableAttention",

@@ -153,6 +153,29 @@ def as_matrix(value: Any, name: str, *, cols: int | None = None) -> np.ndarray:
     return arr
 
 
+def unflatten(flat: np.ndarray, name: str, *, rows: int | None = None, cols: int | None = None) -> np.ndarray:
+    """A flat buffer as a ``(rows, len / rows)`` matrix; ``rows`` defaults to ``len / cols``."""
+    if rows is None:
+        if not cols or flat.size % cols:
+            raise DimensionMismatchError(
+                f"{name} has {flat.size} values, not a multiple of {cols}", expected=cols, actual=flat.size
+            )
+        rows = flat.size // cols
+    rows = int(rows)
+    if rows < 0 or (rows == 0 and flat.size) or (rows and flat.size % rows):
+        raise DimensionMismatchError(
+            f"{name} has {flat.size} values, which do not make {rows} rows", expected=rows, actual=flat.size
+        )
+    return flat.reshape(rows, flat.size // rows if rows else 0)
+
+
+def required(value: Any, name: str) -> Any:
+    """``value``, which must be given (not None)."""
+    if value is None:
+        raise InvalidInputError(f"{name} must be given, got None")
+    return value
+
+
 def as_keys(keys: Any, *, dim: int) -> np.ndarray:
     """Validate a key matrix ``(n, dim)`` with ``1 <= n <= ra.MAX_KEYS``."""
     k = as_matrix(keys, "keys", cols=dim)
@@ -172,21 +195,25 @@ def as_values(values: Any, *, count: int, dim: int | None = None) -> np.ndarray:
     return v
 
 
+def _mask_values(mask: Any) -> np.ndarray:
+    """``mask`` as booleans: bool, or numbers that are all 0 or 1 (one rule, one message)."""
+    arr = np.asarray(mask)
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind in "iuf" and (arr.size == 0 or bool(np.isin(arr, (0, 1)).all())):
+        return arr.astype(bool)
+    raise InvalidInputError(f"mask must hold booleans or 0/1 values (True = attend), got dtype {arr.dtype}")
+
+
 def as_mask(mask: Any, rows: int, cols: int, *, single: bool) -> np.ndarray | None:
     """A boolean attend-mask (True = attend) broadcast to ``(rows, cols)`` without copying.
 
     ``single`` means one query: the mask must be ``(n,)``. For a batch, ``(m, n)`` and
-    ``(n,)`` (shared by every query) are accepted. Integer 0/1 masks are accepted too.
+    ``(n,)`` (shared by every query) are accepted. Numeric 0/1 masks are accepted too.
     """
     if mask is None:
         return None
-    arr = np.asarray(mask)
-    if arr.dtype.kind in "iu":
-        if arr.size and (arr.min() < 0 or arr.max() > 1):
-            raise InvalidInputError("mask must be boolean or 0/1 integers")
-        arr = arr.astype(bool)
-    elif arr.dtype != bool:
-        raise InvalidInputError(f"mask must be boolean (True = attend), got dtype {arr.dtype}")
+    arr = _mask_values(mask)
     expected = (cols,) if single else (rows, cols)
     if arr.shape == (cols,):
         return np.broadcast_to(arr, (rows, cols))
@@ -198,6 +225,24 @@ def as_mask(mask: Any, rows: int, cols: int, *, single: bool) -> np.ndarray | No
         expected=list(expected),
         actual=list(arr.shape),
     )
+
+
+def row_range(rows: Any, count: int) -> tuple[int, int]:
+    """``rows = (offset, total)``: ``count`` queries are rows ``offset..offset+count`` of a
+    batch of ``total``; returned as two ints."""
+    pair = isinstance(rows, (tuple, list)) and len(rows) == 2
+    if not pair or not all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in rows) or not (
+        0 <= rows[0] and rows[0] + count <= rows[1]
+    ):
+        raise InvalidInputError(f"rows must be (offset, total) with 0 <= offset and offset + {count} <= total, got {rows!r}")
+    return int(rows[0]), int(rows[1])
+
+
+def known_keywords(owner: str, given: dict[str, Any], allowed: frozenset[str]) -> None:
+    """Refuse per-call keyword arguments that ``owner`` does not take."""
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise InvalidConfigError(f"{owner} got unexpected keyword arguments {unknown}")
 
 
 def flag(name: str, value: Any) -> bool | None:

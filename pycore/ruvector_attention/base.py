@@ -3,9 +3,12 @@
 A mechanism declares a frozen ``Config`` and implements one or two kernels on
 validated float32 arrays:
 
-- ``_weights(queries (m, d), keys (n, d), vis) -> (m, n)``, and
-- ``_forward(queries, keys, values (n, dv), vis) -> (m, dv)``, which defaults to
+- ``_weights(queries (m, d), keys (n, d), ctx) -> (m, n)``, and
+- ``_forward(queries, keys, values (n, dv), ctx) -> (m, dv)``, which defaults to
   ``_weights(...) @ values`` for mechanisms whose weights map values to outputs.
+
+``ctx`` is the call's :class:`~ruvector_attention.context.CallContext` (visibility, single
+query or batch, validated per-call inputs), built once per call and passed explicitly.
 
 Everything public (conversion, validation, single-query forms, train/eval, parameters,
 saving) lives here, once.
@@ -14,7 +17,6 @@ saving) lives here, once.
 from __future__ import annotations
 
 import abc
-import contextlib
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,10 +28,17 @@ from . import _validation as check
 from . import limits
 from .config import AttentionConfig
 from .errors import DimensionMismatchError, InvalidConfigError
+from .io import save as write_npz
+from .context import CallContext
 from .kernels.masking import Visibility, dropout
 from .kernels.numeric import matmul, to_float32
 
 __all__ = ["Attention", "DifferentiableAttention", "Gradients"]
+
+Kernel = Callable[[np.ndarray, np.ndarray, "np.ndarray | None", CallContext], np.ndarray]
+"""``kernel(queries, keys, values, ctx)`` on validated inputs (values None for weights)."""
+Rows = tuple[int, int] | None
+"""``(offset, total)``: the queries are rows ``offset..`` of a batch of ``total``."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,14 @@ class Gradients:
 
 
 class Attention(abc.ABC):
-    """An attention mechanism: a frozen config plus (possibly) learned parameters."""
+    """An attention mechanism: a frozen config plus (possibly) learned parameters.
+
+    Batch methods take ``rows=(offset, total)`` to compute one slice of a larger batch at
+    its global row positions (causal order, windows): ``attn.compute_batch(q[a:b], K, V,
+    causal=True, rows=(a, m))`` equals ``attn.compute_batch(q, K, V, causal=True)[a:b]``.
+    Each call validates its inputs once into a :class:`~ruvector_attention.CallContext`
+    that the kernels receive explicitly; the instance holds no per-call state.
+    """
 
     Config: ClassVar[type[AttentionConfig]]
     name: ClassVar[str] = ""
@@ -64,6 +80,8 @@ class Attention(abc.ABC):
     pools send every call of such a mechanism to one worker."""
     row_temporaries: ClassVar[int] = 6
     """How many float64 ``(rows, n)`` temporaries per head a kernel holds at once."""
+    extra_inputs: ClassVar[frozenset[str]] = frozenset()
+    """Names of the per-call keyword inputs the mechanism takes (validated by ``_check_extras``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -76,7 +94,6 @@ class Attention(abc.ABC):
         self.training = False
         self._params: dict[str, np.ndarray] = {}
         self._rng = np.random.default_rng(getattr(self.config, "seed", 0))
-        self._extras: dict[str, Any] = {}
         self._setup()
 
     @classmethod
@@ -113,16 +130,6 @@ class Attention(abc.ABC):
         """Disable training behaviour; the default state. Returns ``self``."""
         return self.train(False)
 
-    @contextlib.contextmanager
-    def _call_extras(self, **extras: Any) -> Iterator[None]:
-        """Per-call inputs beyond queries, keys and values (edge features, graph distances),
-        seen by the kernels as ``self._extras`` for the duration of one kernel call."""
-        previous, self._extras = self._extras, extras
-        try:
-            yield
-        finally:
-            self._extras = previous
-
     def _dropout(self, weights: np.ndarray) -> np.ndarray:
         p = getattr(self.config, "dropout", 0.0)
         return dropout(weights, p, self._rng) if self.training else weights
@@ -133,66 +140,75 @@ class Attention(abc.ABC):
         """Attend one query ``(d,)`` over ``keys (n, d)``; returns ``(dv,)`` float32.
 
         ``extras`` are the per-call inputs some mechanisms take (``position``,
-        ``edge_features``, ``distances``; see each class); others reject them.
+        ``edge_features``, ``distances``; see each class and :attr:`extra_inputs`).
         """
-        return self._call("forward", query, keys, values, mask, single=True, extras=extras)[0]
+        return self._run(self._forward, query, keys, check.required(values, "values"), mask, single=True, extras=extras)[0]
 
     def compute_batch(
-        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
+        self, queries: Any, keys: Any, values: Any, mask: Any = None, *, causal: bool | None = None, rows: Rows = None, **extras: Any
     ) -> np.ndarray:
-        """Attend queries ``(m, d)``; returns ``(m, dv)``. ``causal`` overrides the config."""
-        return self._call("forward", queries, keys, values, mask, single=False, causal=causal, extras=extras)
+        """Attend queries ``(m, d)``; returns ``(m, dv)``. ``causal`` overrides the config.
+
+        ``rows=(offset, total)`` computes rows ``offset..offset+m`` of a batch of ``total``
+        queries (one worker's share): causal order and position-aware mechanisms use these
+        global positions, so the slices, joined, equal the whole batch.
+        """
+        values = check.required(values, "values")
+        return self._run(self._forward, queries, keys, values, mask, single=False, causal=causal, rows=rows, extras=extras)
 
     def weights(self, query: Any, keys: Any, mask: Any = None, **extras: Any) -> np.ndarray:
         """The ``(n,)`` attention weights of one query (non-negative, summing to 1)."""
-        return self._call("weights", query, keys, None, mask, single=True, extras=extras)[0]
+        return self._run(self._weights_of, query, keys, None, mask, single=True, extras=extras, heads=1)[0]
 
     def weights_batch(
-        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
+        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, rows: Rows = None, **extras: Any
     ) -> np.ndarray:
-        """The ``(m, n)`` attention weights of a batch of queries; rows sum to 1."""
-        return self._call("weights", queries, keys, None, mask, single=False, causal=causal, extras=extras)
+        """The ``(m, n)`` attention weights of a batch of queries; rows sum to 1 (``rows``:
+        as in :meth:`compute_batch`)."""
+        return self._run(
+            self._weights_of, queries, keys, None, mask, single=False, causal=causal, rows=rows, extras=extras, heads=1
+        )
 
     def head_weights_batch(
-        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, **extras: Any
+        self, queries: Any, keys: Any, mask: Any = None, *, causal: bool | None = None, rows: Rows = None, **extras: Any
     ) -> np.ndarray:
         """Weights per head, ``(num_heads, m, n)`` (one head for single-head mechanisms)."""
-        return self._call("head_weights", queries, keys, None, mask, single=False, causal=causal, extras=extras)
+        return self._run(
+            self._head_weights_of, queries, keys, None, mask,
+            single=False, causal=causal, rows=rows, extras=extras, heads=self.num_heads,
+        )
 
-    def _call(
+    def _weights_of(self, queries: np.ndarray, keys: np.ndarray, values: None, ctx: CallContext) -> np.ndarray:
+        return self._weights(queries, keys, ctx)
+
+    def _head_weights_of(self, queries: np.ndarray, keys: np.ndarray, values: None, ctx: CallContext) -> np.ndarray:
+        return self._head_weights(queries, keys, ctx)
+
+    def _run(
         self,
-        kind: str,
+        kernel: Kernel,
         queries: Any,
         keys: Any,
         values: Any,
         mask: Any,
         *,
         single: bool,
-        causal: Any = None,
         extras: dict[str, Any],
-        rows: tuple[int, int] | None = None,
+        causal: Any = None,
+        rows: Any = None,
+        heads: int = 0,
     ) -> np.ndarray:
-        """Validate, then run the ``kind`` kernel (``forward``, ``weights`` or ``head_weights``)
-        in row blocks. ``rows = (offset, total)`` marks the queries as rows ``offset..`` of a
-        batch of ``total`` (a slice computed elsewhere, e.g. by one worker of a pool)."""
-        q, k, v, vis = self._prepare(queries, keys, values, mask, single=single, causal=causal)
-        if rows is not None:
-            vis = vis.rows_of(*rows)
-        if kind != "forward":
-            limits.check_scores(q.shape[0] * (self.num_heads if kind == "head_weights" else 1), k.shape[0])
-        kernel = {
-            "forward": lambda qb, visb: self._forward(qb, k, v, visb),
-            "weights": lambda qb, visb: self._weights(qb, k, visb),
-            "head_weights": lambda qb, visb: self._head_weights(qb, k, visb),
-        }[kind]
-        return self._in_row_blocks(kernel, q, k, v, vis, self._extra_inputs(extras, vis))
+        """Validate and build the call's context once, then run ``kernel(q, k, v, ctx)`` in
+        row blocks; ``heads`` > 0: the result is that many ``(m, n)`` weight matrices."""
+        q, k, v, ctx = self._context(queries, keys, values, mask, single=single, causal=causal, rows=rows, extras=extras)
+        if heads:
+            limits.check_scores(q.shape[0] * heads, k.shape[0])
+        return self._in_row_blocks(kernel, q, k, v, ctx)
 
-    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
-        """Validate per-call inputs (``vis`` tells ``rows``, ``cols`` and whether it is a single
-        query: ``positions is None``); mechanisms that take some override this. In a batch,
-        array-valued inputs are per query row (leading axis ``rows``)."""
-        if extras:
-            raise InvalidConfigError(f"{type(self).__name__} got unexpected keyword arguments {sorted(extras)}")
+    def _check_extras(self, extras: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        """The validated per-call inputs (names among :attr:`extra_inputs`, already checked);
+        mechanisms that take some override this. In a batch, array-valued inputs are per
+        query row (leading axis ``ctx.rows``)."""
         return {}
 
     # ------------------------------------------------------------------ row blocks
@@ -207,32 +223,23 @@ class Attention(abc.ABC):
         return limits.block_rows(m, self._row_bytes(n, dv), self.name or type(self).__name__)
 
     def _row_blocks(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray | None, vis: Visibility, extras: dict[str, Any]
-    ) -> Iterator[tuple[slice, Visibility]]:
-        """Blocks of query rows that fit ``ra.MAX_WORK_BYTES``, each with its visibility;
-        while a block is processed, the kernels see its slice of the per-row ``extras``."""
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray | None, ctx: CallContext
+    ) -> Iterator[tuple[slice, CallContext]]:
+        """Blocks of query rows that fit ``ra.MAX_WORK_BYTES``, each with its context."""
         m = queries.shape[0]
         size = self._block_size(m, keys.shape[0], 0 if values is None else values.shape[1])
         for start in range(0, m, size):
-            rows = slice(start, min(start + size, m))
-            sliced = {name: value[rows] if isinstance(value, np.ndarray) else value for name, value in extras.items()}
-            with self._call_extras(**sliced):
-                yield rows, vis if size >= m else vis.slice(rows.start, rows.stop)
+            stop = min(start + size, m)
+            yield slice(start, stop), ctx.slice(start, stop)
 
     def _in_row_blocks(
-        self,
-        kernel: Callable[[np.ndarray, Visibility], Any],
-        queries: np.ndarray,
-        keys: np.ndarray,
-        values: np.ndarray | None,
-        vis: Visibility,
-        extras: dict[str, Any],
+        self, kernel: Kernel, queries: np.ndarray, keys: np.ndarray, values: np.ndarray | None, ctx: CallContext
     ) -> np.ndarray:
-        """``kernel(queries, vis)`` over blocks of query rows, joined along the row axis
-        (the second last)."""
+        """``kernel(queries, keys, values, ctx)`` over blocks of query rows, joined along the
+        row axis (the second last)."""
         m, out = queries.shape[0], None
-        for rows, block in self._row_blocks(queries, keys, values, vis, extras):
-            part = to_float32(kernel(queries[rows], block))
+        for rows, block in self._row_blocks(queries, keys, values, ctx):
+            part = to_float32(kernel(queries[rows], keys, values, block))
             if rows.stop - rows.start == m:
                 return part
             if out is None:
@@ -243,21 +250,19 @@ class Attention(abc.ABC):
 
     # ------------------------------------------------------------------ kernels
 
-    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._weights(queries, keys, vis)[None]
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._weights(queries, keys, ctx)[None]
 
     @abc.abstractmethod
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         """The ``(m, n)`` weights of validated queries over validated keys."""
 
-    def _forward(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
-    ) -> np.ndarray:
-        return matmul(self._weights(queries, keys, vis), values)
+    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return matmul(self._weights(queries, keys, ctx), values)
 
     # ------------------------------------------------------------------ validation
 
-    def _prepare(
+    def _context(
         self,
         queries: Any,
         keys: Any,
@@ -265,9 +270,11 @@ class Attention(abc.ABC):
         mask: Any,
         *,
         single: bool,
-        causal: bool | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Visibility]:
-        """Validate once at the boundary; returns 2-D queries, keys, values, visibility."""
+        causal: Any = None,
+        rows: Any = None,
+        extras: dict[str, Any] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, CallContext]:
+        """Validate once at the boundary; returns 2-D queries, keys, values and the call's context."""
         q = self._prepare_queries(queries, single=single)
         k = check.as_keys(keys, dim=self.dim)
         m, n = q.shape[0], k.shape[0]
@@ -277,9 +284,13 @@ class Attention(abc.ABC):
         causal = check.flag("causal", causal)
         if causal is None:
             causal = getattr(self.config, "causal", False)
-        positions = None if single else np.arange(m)
-        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), causal, positions)
-        return q, k, v, vis
+        vis = Visibility(m, n, check.as_mask(mask, m, n, single=single), causal, None if single else np.arange(m))
+        if rows is not None:
+            vis = vis.rows_of(*check.row_range(rows, m))
+        ctx = CallContext(vis, single)
+        given = extras or {}
+        check.known_keywords(type(self).__name__, given, self.extra_inputs)
+        return q, k, v, ctx.with_extras(**self._check_extras(given, ctx))
 
     def _prepare_queries(self, queries: Any, *, single: bool) -> np.ndarray:
         """Validated queries as a 2-D ``(m, dim)`` array."""
@@ -323,9 +334,7 @@ class Attention(abc.ABC):
 
     def save(self, path: Any) -> None:
         """Write config and parameters to one ``.npz`` file (no pickle); see ``ra.load``."""
-        from .io import save
-
-        save(self, path)
+        write_npz(self, path)
 
 
 class DifferentiableAttention(Attention):
@@ -351,7 +360,7 @@ class DifferentiableAttention(Attention):
         """
         q_in = check.as_array(queries, "query")
         single = q_in.ndim == 1
-        q, k, v, vis = self._prepare(q_in, keys, values, mask, single=single, causal=causal)
+        q, k, v, ctx = self._context(q_in, keys, values, mask, single=single, causal=causal, extras=extras)
         assert v is not None
         if single:
             g = check.as_vector(grad_output, "grad_output", size=v.shape[1])[None, :]
@@ -363,7 +372,7 @@ class DifferentiableAttention(Attention):
                     expected=q.shape[0],
                     actual=g.shape[0],
                 )
-        grads = self._backward_in_row_blocks(q, k, v, vis, g, self._extra_inputs(extras, vis))
+        grads = self._backward_in_row_blocks(q, k, v, ctx, g)
         return Gradients(
             query=self._finish(grads.query[0] if single else grads.query),
             keys=self._finish(grads.keys),
@@ -376,15 +385,14 @@ class DifferentiableAttention(Attention):
         queries: np.ndarray,
         keys: np.ndarray,
         values: np.ndarray,
-        vis: Visibility,
+        ctx: CallContext,
         grad_output: np.ndarray,
-        extras: dict[str, Any],
     ) -> Gradients:
         """``_backward`` over blocks of query rows: the loss is a sum over rows, so query
         gradients are joined and key, value and parameter gradients summed (in float64)."""
         parts = [
             self._backward(queries[rows], keys, values, block, grad_output[rows])
-            for rows, block in self._row_blocks(queries, keys, values, vis, extras)
+            for rows, block in self._row_blocks(queries, keys, values, ctx)
         ]
         if len(parts) == 1:
             return parts[0]
@@ -405,7 +413,7 @@ class DifferentiableAttention(Attention):
         queries: np.ndarray,
         keys: np.ndarray,
         values: np.ndarray,
-        vis: Visibility,
+        ctx: CallContext,
         grad_output: np.ndarray,
     ) -> Gradients:
         """Gradients for validated 2-D inputs."""

@@ -1,9 +1,12 @@
-"""The one entry point the JavaScript runtimes call (inside Pyodide).
+"""The one entry point the JavaScript runtimes call (inside Pyodide): decode, call the public
+API, encode.
 
 JavaScript never builds Python source: it imports this module and calls its functions
-with plain values. Mechanisms are reached only through the registry. Arrays arrive as
-flat float32 buffers (a JS ``Float32Array`` proxy, or anything NumPy can read) plus an
-optional row count, and leave as float32 ``ndarray``s that the caller copies out.
+with plain values. Mechanisms are reached only through the registry, and called only
+through their public methods. An array arrives as a flat float32 buffer (an ``ndarray``
+from :func:`buffer` that JS filled in place, or anything NumPy can read) or as the id of
+an uploaded matrix, plus an optional row count; results leave as float32 ``ndarray``s that
+the caller copies out. Every check happens in the package's one validation module.
 
 On failure a function raises, after recording the error as JSON for :func:`take_error`,
 so that the caller can rebuild it with its class name and attributes.
@@ -20,21 +23,22 @@ import numpy as np
 
 from . import _validation as check
 from .base import Attention
-from .errors import AttentionError, DimensionMismatchError, InvalidConfigError, InvalidInputError
+from .errors import AttentionError, InvalidConfigError, InvalidInputError
 from .registry import mechanisms as registered_names
 from .registry import resolve
 
-__all__ = ["mechanisms", "describe", "create", "call", "dispose", "upload", "release", "take_error"]
+__all__ = [
+    "METHODS", "buffer", "mechanisms", "describe", "create", "call", "dispose", "upload", "release", "take_error",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+METHODS = ("compute", "weights", "compute_batch", "weights_batch", "head_weights_batch")
+"""The public methods JS may call; the batch ones end in ``_batch``."""
 
 _handles: dict[int, Attention] = {}
 _resident: dict[int, check.Checked] = {}
 _last_error: str | None = None
-
-_BATCH_METHODS = {"compute_batch": "forward", "weights_batch": "weights", "head_weights_batch": "head_weights"}
-"""Batch method names and the kernel each runs."""
-_SINGLE_METHODS = {"compute", "weights"}
 
 
 def _reporting(fn: F) -> F:
@@ -58,6 +62,12 @@ def take_error() -> str | None:
     global _last_error
     error, _last_error = _last_error, None
     return error
+
+
+def buffer(size: int) -> np.ndarray:
+    """A fresh float32 buffer of ``size`` values for the caller to fill in place (JS writes
+    an input straight into Pyodide's heap, then passes the buffer back)."""
+    return np.empty(int(size), dtype=np.float32)
 
 
 def _info(attn: Attention) -> dict[str, Any]:
@@ -107,7 +117,7 @@ def dispose(handle: int) -> None:
 def upload(tensor: int, data: Any, rows: int | None, cols: int | None) -> str:
     """Keep a matrix resident under id ``tensor``, validated once; later calls may pass the
     id instead of the data. Returns its shape as JSON."""
-    matrix = check.Checked(check.as_matrix(_matrix(data, rows, cols, "matrix"), "matrix"), "matrix")
+    matrix = check.Checked(check.as_matrix(_matrix(data, "matrix", rows, cols), "matrix"), "matrix")
     _resident[int(tensor)] = matrix
     return json.dumps(list(matrix.shape))
 
@@ -117,46 +127,20 @@ def release(tensor: int) -> None:
     _resident.pop(int(tensor), None)
 
 
-def _flat(data: Any, dtype: type, name: str) -> np.ndarray:
+def _flat(data: Any) -> np.ndarray:
+    """A flat array of what NumPy reads from ``data`` (a JS typed array through its memory view)."""
     if hasattr(data, "to_memoryview"):  # a JsProxy of a typed array (Pyodide)
         data = data.to_memoryview()
-    arr = np.asarray(data)
-    if arr.dtype.kind not in "biuf":
-        raise InvalidInputError(f"{name} must be numeric, got {arr.dtype}")
-    return arr.astype(dtype, copy=False).reshape(-1)
+    return np.asarray(data).reshape(-1)
 
 
-def _mask(data: Any, rows: int | None) -> np.ndarray:
-    """A 0/1 mask from a flat numeric buffer, as ``(n,)`` or ``(rows, n)`` booleans."""
-    flat = _flat(data, np.float32, "mask")
-    if flat.size and not np.isin(flat, (0.0, 1.0)).all():
-        raise InvalidInputError("mask must hold booleans or 0/1 values")
-    mask = flat.astype(bool)
-    return mask if not rows else _matrix(mask, rows, None, "mask", bool)
-
-
-def _matrix(
-    data: Any, rows: int | None, cols: int | None, name: str, dtype: type = np.float32
-) -> np.ndarray:
-    """A flat buffer as ``(rows, len/rows)``; rows default to ``len / cols``. An integer
-    names an uploaded (resident, already validated) matrix."""
+def _matrix(data: Any, name: str, rows: int | None = None, cols: int | None = None) -> Any:
+    """A flat buffer as a ``(rows, len / rows)`` matrix, or the uploaded matrix an int names."""
     if isinstance(data, int):
         if data not in _resident:
             raise InvalidInputError(f"{name}: no uploaded matrix with id {data} (released?)")
-        return _resident[data]  # type: ignore[return-value]
-    flat = _flat(data, dtype, name)
-    if rows is None:
-        if cols is None or cols == 0 or flat.size % cols:
-            raise DimensionMismatchError(
-                f"{name} has {flat.size} values, not a multiple of {cols}", expected=cols, actual=flat.size
-            )
-        rows = flat.size // cols
-    rows = int(rows)
-    if rows < 0 or (rows == 0 and flat.size) or (rows and flat.size % rows):
-        raise DimensionMismatchError(
-            f"{name} has {flat.size} values, which do not make {rows} rows", expected=rows, actual=flat.size
-        )
-    return flat.reshape(rows, flat.size // rows if rows else 0)
+        return _resident[data]
+    return check.unflatten(_flat(data), name, rows=rows, cols=cols)
 
 
 @_reporting
@@ -167,48 +151,40 @@ def call(
     keys: Any,
     values: Any = None,
     mask: Any = None,
-    options_json: str = "{}",
+    query_rows: int | None = None,
+    values_rows: int | None = None,
+    mask_rows: int | None = None,
+    causal: bool | None = None,
+    position: int | None = None,
+    row_offset: int | None = None,
+    total_rows: int | None = None,
+    extras_json: str | None = None,
 ) -> np.ndarray:
-    """Run ``method`` of mechanism ``handle``.
+    """``method`` (one of :data:`METHODS`) of mechanism ``handle`` on flat inputs.
 
-    ``options_json`` may hold ``query_rows`` (batch methods; default ``len/dim``),
-    ``values_rows`` (default: one row per key), ``extras`` (the mechanism's per-call
-    inputs, e.g. ``{"distances": [...]}`` for rope),
-    ``mask_rows`` (0 or absent for a mask shared by every query), ``causal``,
-    ``position`` (single-query methods) and, for one slice of a batch split across
-    workers, ``row_offset`` and ``total_rows``.
+    ``query_rows`` (batch methods; default ``len / dim``), ``values_rows`` (default: one
+    row per key) and ``mask_rows`` (0 or None: one mask row shared by every query) shape
+    the flat buffers; ``causal`` and ``position`` (single-query methods) are passed on,
+    ``extras_json`` holds the mechanism's other per-call inputs as a JSON object (e.g.
+    rope's ``{"distances": [...]}``), and ``row_offset``/``total_rows`` make the queries
+    rows ``row_offset..`` of a batch of ``total_rows``.
     """
     attn = _handles.get(int(handle))
     if attn is None:
         raise InvalidInputError(f"no mechanism with handle {handle} (disposed?)")
-    options = json.loads(options_json)
-    extras = dict(options.get("extras") or {})
-    keys_m = _matrix(keys, None, attn.dim, "keys")
-    values_m = None
-    if values is not None:
-        values_m = _matrix(values, options.get("values_rows", keys_m.shape[0]), None, "values")
-    if method in _SINGLE_METHODS:
-        q = _flat(query, np.float32, "query")
-        m = None if mask is None else _mask(mask, None)
-        if options.get("position") is not None:
-            extras["position"] = options["position"]
-        if method == "compute":
-            if values_m is None:
-                raise InvalidInputError("compute needs values")
-            return attn.compute(q, keys_m, values_m, m, **extras)
-        return attn.weights(q, keys_m, m, **extras)
-    if method not in _BATCH_METHODS:
-        raise InvalidInputError(f"unknown method {method!r}")
-    queries = _matrix(query, options.get("query_rows"), attn.dim, "queries")
-    m = None if mask is None else _mask(mask, options.get("mask_rows"))
-    if method == "compute_batch" and values_m is None:
-        raise InvalidInputError("compute_batch needs values")
-    rows = None
-    if options.get("row_offset") is not None:
-        rows = (
-            check.non_negative_int("row_offset", options["row_offset"]),
-            check.positive_int("total_rows", options["total_rows"]),
-        )
-    return attn._call(
-        _BATCH_METHODS[method], queries, keys_m, values_m, m, single=False, causal=options.get("causal"), extras=extras, rows=rows
-    )
+    if method not in METHODS:
+        raise InvalidInputError(f"unknown method {method!r}, expected one of {list(METHODS)}")
+    keys_m = _matrix(keys, "keys", cols=attn.dim)
+    inputs = [keys_m]
+    if method.startswith("compute"):
+        rows = keys_m.shape[0] if values_rows is None else values_rows
+        inputs.append(None if values is None else _matrix(values, "values", rows=rows))
+    inputs.append(None if mask is None else _matrix(mask, "mask", rows=mask_rows) if mask_rows else _flat(mask))
+    extras = json.loads(extras_json) if extras_json else {}
+    if not method.endswith("_batch"):
+        if position is not None:
+            extras["position"] = position
+        return getattr(attn, method)(_flat(query), *inputs, **extras)
+    queries = _matrix(query, "queries", rows=query_rows, cols=attn.dim)
+    rows_of = None if row_offset is None else (row_offset, total_rows)
+    return getattr(attn, method)(queries, *inputs, causal=causal, rows=rows_of, **extras)

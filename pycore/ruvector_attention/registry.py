@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .base import Attention
 from .errors import InvalidConfigError, UnknownMechanismError
+from .io import read
 
-__all__ = ["register", "mechanisms", "resolve", "create", "from_dict"]
+__all__ = ["register", "mechanisms", "resolve", "create", "from_dict", "load"]
 
 A = TypeVar("A", bound=type[Attention])
 
@@ -67,3 +69,12 @@ def from_dict(data: dict[str, Any]) -> Attention:
         raise InvalidConfigError("from_dict needs a 'name' entry naming the mechanism")
     config = dict(data)
     return create(config.pop("name"), **config)
+
+
+def load(path: str | os.PathLike[str]) -> Attention:
+    """Restore a mechanism written by :meth:`Attention.save`, identical to the original."""
+    saved = read(path)
+    attn = from_dict({"name": saved.name, **saved.config})
+    if saved.params or attn.parameters():
+        attn.load_parameters(saved.params)
+    return attn

@@ -58,6 +58,20 @@ export async function bootSession({ loadPyodide, pyodideOptions, wheelURL, readB
   return session;
 }
 
+/** A float32 ndarray's values as a fresh Float32Array (one copy); the proxy is destroyed. */
+function copyOut(array) {
+  try {
+    const buffer = array.getBuffer('f32');
+    try {
+      return buffer.data.slice();
+    } finally {
+      buffer.release();
+    }
+  } finally {
+    array.destroy();
+  }
+}
+
 export class PythonSession {
   #py;
   #bridge;
@@ -66,7 +80,7 @@ export class PythonSession {
     this.#py = py;
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
-    for (const name of ['mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release', 'take_error']) {
+    for (const name of ['buffer', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
     module.destroy();
@@ -101,23 +115,42 @@ export class PythonSession {
   }
 
   /**
-   * Run a method; `args` holds flat `query`, `keys`, `values`, `mask` and `options`
-   * (camelCase). Returns a fresh Float32Array (the Python result is copied out and freed).
+   * Run a method; `args` holds flat `query`, `keys`, `values`, `mask` (typed arrays, or the
+   * id of an uploaded matrix) and `options` (camelCase: queryRows, valuesRows, maskRows,
+   * causal, position, rowOffset, totalRows, extras). Each array is written once, straight
+   * into a NumPy buffer in Pyodide's heap; options travel as positional scalars (extras, rare
+   * and free-form, as JSON). Returns a fresh Float32Array (the result copied out once).
    */
   call(handle, method, { query, keys, values = null, mask = null, options = {} }) {
-    const result = this.#invoke(
-      'call', handle, method, query, keys, values, mask, JSON.stringify(toSnakeCase(options)),
-    );
+    const { queryRows = null, valuesRows = null, maskRows = null, causal = null, position = null } = options;
+    const { rowOffset = null, totalRows = null, extras = null } = options;
+    const staged = [];
     try {
-      const buffer = result.getBuffer('f32');
-      try {
-        return buffer.data.slice();
-      } finally {
-        buffer.release();
-      }
+      const stage = (data) => this.#stage(data, staged);
+      const result = this.#invoke(
+        'call', handle, method, stage(query), stage(keys), stage(values), stage(mask),
+        queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
+        extras === null ? null : JSON.stringify(toSnakeCase(extras)),
+      );
+      return copyOut(result);
     } finally {
-      result.destroy();
+      for (const array of staged) array.destroy();
     }
+  }
+
+  /** `data` (a typed array or array of numbers) copied into a new NumPy float32 buffer,
+   * remembered in `staged` for destruction; an id (a number) or null passes as is. */
+  #stage(data, staged) {
+    if (data === null || data === undefined || typeof data === 'number') return data ?? null;
+    const array = this.#bridge.buffer(data.length);
+    staged.push(array);
+    const view = array.getBuffer('f32');
+    try {
+      view.data.set(data);
+    } finally {
+      view.release();
+    }
+    return array;
   }
 
   dispose(handle) {
@@ -126,7 +159,12 @@ export class PythonSession {
 
   /** Keep a matrix resident under `id` (validated once); returns its [rows, cols]. */
   upload(id, data, rows, cols) {
-    return JSON.parse(this.#invoke('upload', id, data, rows ?? null, cols ?? null));
+    const staged = [];
+    try {
+      return JSON.parse(this.#invoke('upload', id, this.#stage(data, staged), rows ?? null, cols ?? null));
+    } finally {
+      for (const array of staged) array.destroy();
+    }
   }
 
   release(id) {

@@ -12,8 +12,8 @@ from .. import _validation as check
 from .._validation import non_negative_int, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..kernels.cache import KeySetCache
-from ..kernels.masking import Visibility
 from ..kernels.neighbours import squared_distances
 from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax, normalize_rows
@@ -90,18 +90,18 @@ class CentroidOTAttention(Attention):
         cost = squared_distances(queries.astype(np.float64), solved.clusters.centroids) / solved.scale
         return masked_softmax((solved.g[None, :] - cost) / self.config.epsilon)
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         solved = self._transport(keys)
         labels, counts = solved.clusters.labels, solved.clusters.counts
         weights = self.centroid_weights(queries, solved)[:, labels] / counts[labels]
-        mask = vis.dense()
+        mask = ctx.vis.dense()
         if mask is not None:
             weights = normalize_rows(weights * mask)
         return weights.astype(np.float32)
 
-    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
-        if vis.dense() is not None:
-            return matmul(self._weights(queries, keys, vis), values)
+    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext) -> np.ndarray:
+        if ctx.vis.dense() is not None:
+            return matmul(self._weights(queries, keys, ctx), values)
         solved = self._transport(keys)
         counts = solved.clusters.counts
         means = cluster_sums(solved.clusters.labels, values, len(counts)) / counts[:, None].astype(np.float32)

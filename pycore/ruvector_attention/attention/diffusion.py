@@ -13,6 +13,7 @@ from .. import limits
 from .._validation import boolean, enum_value, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..errors import InvalidConfigError
 from ..kernels.cache import KeySetCache
 from ..kernels.dot import dot_softmax
@@ -119,16 +120,16 @@ class DiffusionAttention(Attention):
         np.divide(diffused, peak, out=diffused, where=peak > 0)
         return normalize_rows(diffused).astype(np.float32)
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._diffuse(queries, keys, vis, self.config.t)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._diffuse(queries, keys, ctx.vis, self.config.t)
 
     def compute_multiscale(self, query: Any, keys: Any, num_scales: int) -> np.ndarray:
         """Weights ``(num_scales, n)`` at ``t`` geometrically spaced from ``t / 2^(S-1)`` to ``t``."""
-        q, k, _, vis = self._prepare(query, keys, None, None, single=True)
+        q, k, _, ctx = self._context(query, keys, None, None, single=True)
         num_scales = check.positive_int("num_scales", num_scales)
         limits.check_scores(num_scales, k.shape[0])
         scales = np.geomspace(self.config.t / 2.0 ** (num_scales - 1), self.config.t, num_scales)
-        return np.stack([self._diffuse(q, k, vis, float(t))[0] for t in scales])
+        return np.stack([self._diffuse(q, k, ctx.vis, float(t))[0] for t in scales])
 
     def compute_diffusion(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
         """Alias of :meth:`compute`."""

@@ -12,8 +12,9 @@ from .. import _validation as check
 from .._validation import non_negative_int, positive_int, probability
 from ..base import Attention
 from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, spec
+from ..context import CallContext
 from ..kernels.dot import dot_scores
-from ..kernels.masking import Visibility, top_k
+from ..kernels.masking import top_k
 from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax
 from ..registry import register
@@ -53,30 +54,28 @@ class DualSpaceAttention(Attention):
     Config = DualSpaceConfig
     config: DualSpaceConfig
     complexity = "O(n^2)"
+    extra_inputs = frozenset({"graph_mask"})
 
     def _setup(self) -> None:
         bound = math.sqrt(3.0 / self.config.dim)
         for name in ("w_q", "w_k"):
             self._params[name] = self._rng.uniform(-bound, bound, (self.config.dim, self.config.dim)).astype(np.float32)
 
-    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
-        graph_mask = extras.pop("graph_mask", None)
-        super()._extra_inputs(extras, vis)
-        if graph_mask is None:
-            return {"graph": None}
-        return {"graph": check.as_mask(graph_mask, vis.rows, vis.cols, single=vis.positions is None)}
+    def _check_extras(self, extras: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        graph_mask = extras.get("graph_mask")
+        return {"graph": None if graph_mask is None else check.as_mask(graph_mask, ctx.rows, ctx.cols, single=ctx.single)}
 
     def _scores(self, queries: np.ndarray, keys: np.ndarray) -> np.ndarray:
         projected_keys = matmul(keys, self._params["w_k"])
         return dot_scores(matmul(queries, self._params["w_q"]), projected_keys, 1.0 / math.sqrt(self.dim))
 
     def _parts(
-        self, queries: np.ndarray, keys: np.ndarray, vis: Visibility
+        self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Weights of the three parts and their fusion coefficients ``(m, 3)``."""
         m = queries.shape[0]
-        visible = vis.pattern()
-        graph = visible if self._extras.get("graph") is None else visible & self._extras["graph"]
+        visible = ctx.vis.pattern()
+        graph = visible if ctx.extras.get("graph") is None else visible & ctx.extras["graph"]
         scores = self._scores(queries, keys)
         latent = top_k(scores, visible, self.config.latent_k)
         w_graph = masked_softmax(scores.copy(), graph)
@@ -90,6 +89,6 @@ class DualSpaceAttention(Attention):
         alpha = np.divide(alpha, total, out=np.zeros_like(alpha), where=total > 0) * has_any[:, None]
         return w_graph, w_latent, w_cross, alpha
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        w_graph, w_latent, w_cross, alpha = self._parts(queries, keys, vis)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        w_graph, w_latent, w_cross, alpha = self._parts(queries, keys, ctx)
         return (alpha[:, :1] * w_graph + alpha[:, 1:2] * w_latent + alpha[:, 2:] * w_cross).astype(np.float32)

@@ -12,6 +12,7 @@ from .. import _validation as check
 from .._validation import boolean, non_negative_float, non_negative_int, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, divisor_at_most, spec
+from ..context import CallContext
 from ..errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
 from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
@@ -71,6 +72,7 @@ class EdgeFeaturedAttention(DifferentiableAttention):
     config: EdgeFeaturedConfig
     complexity = "O(E) per graph, O(n^2) dense"
     values_match_dim = True
+    extra_inputs = frozenset({"edge_features"})
 
     def _setup(self) -> None:
         cfg = self.config
@@ -141,31 +143,29 @@ class EdgeFeaturedAttention(DifferentiableAttention):
         raw = dst[:, :, None] + src[:, None, :] + edge
         return xq, xk, raw, masked_softmax(_leaky_relu(raw, self.config.negative_slope), vis.dense())
 
-    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._attention(queries, keys, vis, self._extras.get("edges"))[3]
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._attention(queries, keys, ctx.vis, ctx.extras.get("edges"))[3]
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._head_weights(queries, keys, vis).mean(axis=0)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._head_weights(queries, keys, ctx).mean(axis=0)
 
-    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> np.ndarray:
-        weights = self._head_weights(queries, keys, vis)  # (H, m, n)
+    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext) -> np.ndarray:
+        weights = self._head_weights(queries, keys, ctx)  # (H, m, n)
         heads = np.swapaxes(matmul(weights, np.swapaxes(self._heads(values), 0, 1)), 0, 1)  # (m, H, c)
         out = self._combine(heads)
-        blind = vis.blind_rows()
+        blind = ctx.vis.blind_rows()
         if blind is not None:
             out[blind] = 0.0
         return out
 
-    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
-        edge_features = extras.pop("edge_features", None)
-        super()._extra_inputs(extras, vis)
-        return {"edges": self._edges(edge_features, vis.rows, vis.cols, single=vis.positions is None)}
+    def _check_extras(self, extras: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        return {"edges": self._edges(extras.get("edge_features"), ctx.rows, ctx.cols, single=ctx.single)}
 
-    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
         cfg, p = self.config, self._params
-        edges = self._extras["edges"]
-        xq, xk, raw, weights = self._attention(queries, keys, vis, edges)
-        blind = vis.blind_rows()
+        edges = ctx.extras["edges"]
+        xq, xk, raw, weights = self._attention(queries, keys, ctx.vis, edges)
+        blind = ctx.vis.blind_rows()
         g = grad_output.copy()
         if blind is not None:
             g[blind] = 0.0

@@ -11,6 +11,7 @@ import numpy as np
 from .._validation import boolean, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
@@ -105,14 +106,14 @@ class FlashAttention(DifferentiableAttention):
         return [(start, min(start + size, n)) for start in range(0, n, size)]
 
     def _forward(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
         # the accumulator holds the normalised output so far (a convex combination of
         # values, so it never overflows): a' = (ℓ e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j) / ℓ'
         softmax = _OnlineSoftmax(queries.shape[0])
         out = np.zeros((queries.shape[0], values.shape[1]), dtype=np.float64)
         for start, stop in self._blocks(queries.shape[0], keys.shape[0]):
-            scores = _masked_scores(queries, keys, self._scale, vis, start, stop)
+            scores = _masked_scores(queries, keys, self._scale, ctx.vis, start, stop)
             previous_total = softmax.total
             correction = softmax.absorb(scores)
             seen = softmax.total > 0
@@ -138,19 +139,19 @@ class FlashAttention(DifferentiableAttention):
                 block = np.exp(_masked_scores(queries, keys, self._scale, vis, start, stop) - softmax.shift)
             yield start, stop, np.divide(block, softmax.total, out=np.zeros_like(block), where=softmax.total > 0)
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         out = np.empty((queries.shape[0], keys.shape[0]), dtype=np.float32)
-        for start, stop, block in self._probabilities(queries, keys, vis):
+        for start, stop, block in self._probabilities(queries, keys, ctx.vis):
             out[:, start:stop] = block
         return out
 
-    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
         # D_i = Σ_j P_ij dP_ij = g_i · out_i; then dS = P ⊙ (dP - D) block by block
-        inner = np.sum(grad_output * self._forward(queries, keys, values, vis), axis=1, keepdims=True)
+        inner = np.sum(grad_output * self._forward(queries, keys, values, ctx), axis=1, keepdims=True)
         grad_query = np.zeros(queries.shape, dtype=np.float64)
         grad_keys = np.empty(keys.shape, dtype=np.float64)
         grad_values = np.empty((keys.shape[0], values.shape[1]), dtype=np.float64)
-        for start, stop, block in self._probabilities(queries, keys, vis):
+        for start, stop, block in self._probabilities(queries, keys, ctx.vis):
             grad_values[start:stop] = matmul(block.T, grad_output)
             grad_scores = block * (matmul(grad_output, values[start:stop].T) - inner) * self._scale
             grad_query += matmul(grad_scores, keys[start:stop])

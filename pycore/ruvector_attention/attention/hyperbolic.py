@@ -9,8 +9,8 @@ import numpy as np
 from .._validation import negative_float, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..kernels import poincare
-from ..kernels.masking import Visibility
 from ..kernels.softmax import masked_softmax
 from ..registry import register
 
@@ -53,12 +53,12 @@ class HyperbolicAttention(Attention):
     def _ball(self, x: np.ndarray) -> np.ndarray:
         return poincare.project(x.astype(np.float64), self.config.c)
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         distances = poincare.pairwise_distance(self._ball(queries), self._ball(keys), self.config.c)
-        return masked_softmax(-distances / self.config.temperature, vis.dense())
+        return masked_softmax(-distances / self.config.temperature, ctx.vis.dense())
 
     def _forward(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
-        weights = self._weights(queries, keys, vis)
+        weights = self._weights(queries, keys, ctx)
         return poincare.gyro_midpoint(weights, self._ball(values), self.config.c)

@@ -10,9 +10,9 @@ import numpy as np
 from .._validation import non_negative_float, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..info.bottleneck import compress_weights, kl_to_uniform
 from ..kernels.dot import dot_softmax
-from ..kernels.masking import Visibility
 from ..registry import register
 
 __all__ = ["BottleneckAttention", "BottleneckConfig"]
@@ -47,9 +47,9 @@ class BottleneckAttention(Attention):
     def _setup(self) -> None:
         self.last_kl = 0.0
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         scale = 1.0 / (math.sqrt(self.dim) * self.config.temperature)
-        mask = vis.dense()
+        mask = ctx.vis.dense()
         w = dot_softmax(queries, keys, scale, mask).astype(np.float64)
         q = compress_weights(w, 1.0 / (1.0 + self.config.beta))
         visible = keys.shape[0] if mask is None else np.asarray(mask).sum(axis=1)

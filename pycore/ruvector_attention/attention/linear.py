@@ -12,6 +12,7 @@ from .. import limits
 from .._validation import non_negative_int, one_of, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax, normalize_rows
@@ -158,28 +159,28 @@ class LinearAttention(DifferentiableAttention):
         weighted = grad_phi * phi  # dφ_i/dx = φ_i (w_i - x') / d^(1/4)
         return (weighted @ self._projection - weighted.sum(axis=1, keepdims=True) * (x / root)) / root
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        weights = normalize_rows(self._kernel_matrix(queries, keys, vis))
-        underflowed = (weights.sum(axis=1) == 0) & vis.pattern().any(axis=1)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        weights = normalize_rows(self._kernel_matrix(queries, keys, ctx.vis))
+        underflowed = (weights.sum(axis=1) == 0) & ctx.vis.pattern().any(axis=1)
         if underflowed.any():
             weights[underflowed] = self._log_kernel_weights(
-                queries[underflowed], keys, vis.pattern()[underflowed]
+                queries[underflowed], keys, ctx.vis.pattern()[underflowed]
             )
         return weights
 
-    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
         # backward needs every key's features at once
         limits.check_bytes(self._feature_bytes * len(keys), "the random features of the keys")
         phi_q = self._features(queries, per_row_shift=True)
         phi_k = self._features(keys, per_row_shift=False)
-        kernel = _visible_only(phi_q @ phi_k.T, vis)
+        kernel = _visible_only(phi_q @ phi_k.T, ctx.vis)
         total = kernel.sum(axis=1, keepdims=True)
         weights = np.divide(kernel, total, out=np.zeros_like(kernel), where=total > 0)
         grad_output = grad_output.astype(np.float64)
         grad_weights = grad_output @ values.T
         inner = np.sum(grad_weights * weights, axis=1, keepdims=True)
         grad_kernel = np.divide(grad_weights - inner, total, out=np.zeros_like(kernel), where=total > 0)
-        pattern = vis.dense()
+        pattern = ctx.vis.dense()
         if pattern is not None:
             grad_kernel *= pattern
         return Gradients(
@@ -190,10 +191,10 @@ class LinearAttention(DifferentiableAttention):
         )
 
     def _forward(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
-        if not vis.is_full:
-            return self._weights(queries, keys, vis) @ values
+        if not ctx.vis.is_full:
+            return self._weights(queries, keys, ctx) @ values
         phi_q = self._features(queries, per_row_shift=True)
         key_values, key_sum = self._key_summary(keys, values)
         numerator = matmul(phi_q, key_values)

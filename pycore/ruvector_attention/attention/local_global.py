@@ -11,9 +11,9 @@ import numpy as np
 from .._validation import as_index, non_negative_int, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..errors import InvalidInputError
 from ..kernels.dot import dot_attention_backward, dot_softmax
-from ..kernels.masking import Visibility
 from ..registry import register
 
 __all__ = ["LocalGlobalAttention", "LocalGlobalConfig"]
@@ -43,6 +43,7 @@ class LocalGlobalAttention(DifferentiableAttention):
     Config = LocalGlobalConfig
     config: LocalGlobalConfig
     complexity = "O(n·w)"
+    extra_inputs = frozenset({"position"})
 
     def _pattern(self, positions: np.ndarray, n: int) -> np.ndarray:
         half = self.config.window_size // 2
@@ -51,26 +52,25 @@ class LocalGlobalAttention(DifferentiableAttention):
         num_global = self.config.num_global
         return (np.abs(rows - keys) <= half) | (keys < num_global) | (rows < num_global)
 
-    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
-        position = extras.pop("position", None)
-        super()._extra_inputs(extras, vis)
+    def _check_extras(self, extras: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        position = extras.get("position")
         if position is None:
             return {}
-        if vis.positions is not None:
+        if not ctx.single:
             raise InvalidInputError("position applies to a single query; a batch's queries sit at 0..m-1")
-        return {"position": as_index(position, "position", upper=vis.cols)}
+        return {"position": as_index(position, "position", upper=ctx.cols)}
 
-    def _visible(self, vis: Visibility) -> np.ndarray:
-        """The caller's pattern restricted to the windows and global tokens, ``(m, n)``."""
-        positions = vis.positions
-        if positions is None:
-            positions = np.array([self._extras.get("position", vis.cols // 2)])
+    def _visible(self, ctx: CallContext) -> np.ndarray:
+        """The caller's pattern restricted to the windows and global tokens, ``(m, n)``; a
+        single query sits at its ``position`` (default ``n // 2``)."""
+        vis = ctx.vis
+        positions = np.array([ctx.extras.get("position", vis.cols // 2)]) if ctx.single else vis.positions
         return vis.restrict(self._pattern(positions, vis.cols)).dense()
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), self._visible(vis))
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return dot_softmax(queries, keys, 1.0 / math.sqrt(self.config.dim), self._visible(ctx))
 
-    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
         scale = 1.0 / math.sqrt(self.config.dim)
-        grads = dot_attention_backward(queries, keys, values, scale, self._visible(vis), grad_output)
+        grads = dot_attention_backward(queries, keys, values, scale, self._visible(ctx), grad_output)
         return Gradients(*grads, params={})

@@ -11,9 +11,9 @@ import numpy as np
 from .._validation import negative_float, non_negative_int, optional, positive_float
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..errors import InvalidConfigError
 from ..kernels import poincare
-from ..kernels.masking import Visibility
 from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import pairwise_geodesic
 from ..registry import register
@@ -114,5 +114,5 @@ class MixedCurvatureAttention(Attention):
             scores -= mix_s * pairwise_geodesic(q[:, s], k[:, s], cfg.curvature_s)
         return scores
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return masked_softmax(self._scores(queries, keys), vis.dense())
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return masked_softmax(self._scores(queries, keys), ctx.vis.dense())

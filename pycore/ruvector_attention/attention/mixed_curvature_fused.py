@@ -12,10 +12,10 @@ from .. import _validation as check
 from .._validation import boolean, non_negative_int, positive_int
 from ..base import Attention
 from ..config import spec
+from ..context import CallContext
 from ..curvature import ComponentQuantizer
 from ..kernels import poincare
 from ..kernels.cache import KeySetCache
-from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul, narrow
 from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import unit_rows
@@ -112,8 +112,8 @@ class MixedCurvatureFusedAttention(Attention):
 
     # ------------------------------------------------------------------ kernels
 
-    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return masked_softmax(self._head_scores(queries, keys), vis.dense())
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return masked_softmax(self._head_scores(queries, keys), ctx.vis.dense())
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._head_weights(queries, keys, vis).mean(axis=0)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._head_weights(queries, keys, ctx).mean(axis=0)

@@ -11,8 +11,8 @@ import numpy as np
 from .._validation import non_negative_float, non_negative_int, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..errors import InvalidConfigError
-from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
 from ..kernels.softmax import masked_softmax
 from ..registry import register, resolve
@@ -235,27 +235,20 @@ class MoEAttention(Attention):
         """The gates and the running mixture; each expert runs in its own row blocks."""
         return 8 * (4 * self.config.num_experts + 4 * max(n, dv))
 
-    def _in_row_blocks(self, kernel, queries, keys, values, vis, extras):  # typed in the base class
+    def _in_row_blocks(self, kernel, queries, keys, values, ctx):  # typed in the base class
         """Route the whole batch once (capacity couples its rows), then mix in row blocks."""
-        return super()._in_row_blocks(kernel, queries, keys, values, vis, {**extras, "gates": self._gates(queries)})
+        return super()._in_row_blocks(kernel, queries, keys, values, ctx.with_extras(gates=self._gates(queries)))
 
-    def _call_gates(self, queries: np.ndarray) -> np.ndarray:
-        """This call's gates for these rows (routed in :meth:`_in_row_blocks`), else route now."""
-        gates = self._extras.get("gates")
-        return self._gates(queries) if gates is None else gates
-
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         return self._mix(
-            self._call_gates(queries),
-            lambda expert: expert._in_row_blocks(lambda q, v: expert._weights(q, keys, v), queries, keys, None, vis, {}),
+            ctx.extras["gates"],
+            lambda expert: expert._in_row_blocks(expert._weights_of, queries, keys, None, ctx),
         )
 
     def _forward(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
         return self._mix(
-            self._call_gates(queries),
-            lambda expert: expert._in_row_blocks(
-                lambda q, v: expert._forward(q, keys, values, v), queries, keys, values, vis, {}
-            ),
+            ctx.extras["gates"],
+            lambda expert: expert._in_row_blocks(expert._forward, queries, keys, values, ctx),
         )

@@ -11,6 +11,7 @@ import numpy as np
 from .._validation import boolean, non_negative_int, positive_int, probability
 from ..base import DifferentiableAttention, Gradients
 from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, divisor_at_most, spec
+from ..context import CallContext
 from ..errors import InvalidConfigError
 from ..kernels.dot import dot_softmax
 from ..kernels.masking import Visibility
@@ -109,20 +110,20 @@ class MultiHeadAttention(DifferentiableAttention):
 
     # ------------------------------------------------------------------ kernels
 
-    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
+    def _head_weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         qh = self._split(self._project(queries, "q"))
         kh = self._split(self._project(keys, "k"))
-        return self._dropout(self._head_softmax(qh, kh, vis))
+        return self._dropout(self._head_softmax(qh, kh, ctx.vis))
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._head_weights(queries, keys, vis).mean(axis=0)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._head_weights(queries, keys, ctx).mean(axis=0)
 
     def _forward(
-        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
         vh = self._split(self._project(values, "v"))
-        heads = matmul(self._head_weights(queries, keys, vis), vh)
-        return self._silence_blind(self._project(self._merge(heads), "o"), vis)
+        heads = matmul(self._head_weights(queries, keys, ctx), vh)
+        return self._silence_blind(self._project(self._merge(heads), "o"), ctx.vis)
 
     @staticmethod
     def _silence_blind(rows: np.ndarray, vis: Visibility) -> np.ndarray:
@@ -134,16 +135,16 @@ class MultiHeadAttention(DifferentiableAttention):
 
     def head_weights(self, query: Any, keys: Any, mask: Any = None) -> np.ndarray:
         """Per-head weights ``(num_heads, n)`` of one query."""
-        q, k, _, vis = self._prepare(query, keys, None, mask, single=True)
-        return self._finish(self._head_weights(q, k, vis)[:, 0, :])
+        q, k, _, ctx = self._context(query, keys, None, mask, single=True)
+        return self._finish(self._head_weights(q, k, ctx)[:, 0, :])
 
-    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
         p = self._params
-        grad_output = self._silence_blind(grad_output.copy(), vis)
+        grad_output = self._silence_blind(grad_output.copy(), ctx.vis)
         qh = self._split(self._project(queries, "q"))
         kh = self._split(self._project(keys, "k"))
         vh = self._split(self._project(values, "v"))
-        weights = self._head_softmax(qh, kh, vis)
+        weights = self._head_softmax(qh, kh, ctx.vis)
         merged = self._merge(matmul(weights, vh))
 
         grad_merged = matmul(grad_output, p["w_o"].T)

@@ -12,8 +12,8 @@ from .. import _validation as check
 from .._validation import positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..errors import DimensionMismatchError, InvalidConfigError
-from ..kernels.masking import Visibility
 from ..kernels.softmax import masked_softmax
 from ..registry import register
 
@@ -66,6 +66,7 @@ class GraphRoPE(Attention):
     Config = GraphRoPEConfig
     config: GraphRoPEConfig
     complexity = "O(n^2)"
+    extra_inputs = frozenset({"distances"})
 
     def _row_bytes(self, n: int, dv: int) -> int:
         """Every query row rotates all keys: ``(n, d)`` float64 arrays."""
@@ -80,22 +81,21 @@ class GraphRoPE(Attention):
         check.check_finite(dist, "distance")
         return np.asarray(_rotate(arr, dist, self.config.base), dtype=np.float32)
 
-    def _extra_inputs(self, extras: dict[str, Any], vis: Visibility) -> dict[str, Any]:
-        distances = extras.pop("distances", None)
-        super()._extra_inputs(extras, vis)
+    def _check_extras(self, extras: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+        distances = extras.get("distances")
+        m, n = ctx.rows, ctx.cols
         if distances is None:
-            return {"distances": np.broadcast_to(np.arange(vis.cols, dtype=np.float64), (vis.rows, vis.cols))}
+            return {"distances": np.broadcast_to(np.arange(n, dtype=np.float64), (m, n))}
         d = check.as_array(distances, "distances")
-        if d.shape == (vis.cols,):
-            return {"distances": np.broadcast_to(d, (vis.rows, vis.cols))}
-        if vis.positions is not None and d.shape == (vis.rows, vis.cols):
+        if d.shape == (n,):
+            return {"distances": np.broadcast_to(d, (m, n))}
+        if not ctx.single and d.shape == (m, n):
             return {"distances": d}
         raise DimensionMismatchError(
-            f"distances must have shape {(vis.cols,)} or {(vis.rows, vis.cols)}, got {d.shape}",
-            expected=[vis.cols], actual=list(d.shape),
+            f"distances must have shape {(n,)} or {(m, n)}, got {d.shape}", expected=[n], actual=list(d.shape)
         )
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        rotated = _rotate(keys, self._extras["distances"], self.config.base)  # (m, n, d)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        rotated = _rotate(keys, ctx.extras["distances"], self.config.base)  # (m, n, d)
         scores = np.einsum("md,mnd->mn", queries.astype(np.float64), rotated) / math.sqrt(self.dim)
-        return masked_softmax(scores, vis.dense())
+        return masked_softmax(scores, ctx.vis.dense())

@@ -17,8 +17,8 @@ from .._validation import (
 )
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..kernels.dot import dot_attention_backward, dot_softmax
-from ..kernels.masking import Visibility
 from ..registry import register
 
 __all__ = ["ScaledDotProductAttention", "ScaledDotConfig"]
@@ -60,10 +60,10 @@ class ScaledDotProductAttention(DifferentiableAttention):
     config: ScaledDotConfig
     complexity = "O(n^2)"
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        weights = dot_softmax(queries, keys, self.config.score_scale, vis.dense())
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        weights = dot_softmax(queries, keys, self.config.score_scale, ctx.vis.dense())
         return self._dropout(weights)
 
-    def _backward(self, queries, keys, values, vis, grad_output) -> Gradients:  # typed in the base class
-        grads = dot_attention_backward(queries, keys, values, self.config.score_scale, vis.dense(), grad_output)
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
+        grads = dot_attention_backward(queries, keys, values, self.config.score_scale, ctx.vis.dense(), grad_output)
         return Gradients(*grads, params={})

@@ -10,9 +10,10 @@ import numpy as np
 from .._validation import non_negative_int, positive_float, positive_int
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..kernels.cache import KeySetCache
 from ..kernels.dot import dot_scores
-from ..kernels.masking import Visibility, top_k
+from ..kernels.masking import top_k
 from ..kernels.neighbours import squared_distances
 from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import random_directions
@@ -61,8 +62,8 @@ class SlicedWassersteinAttention(Attention):
         """``Θx`` per row, ``(rows, P)``."""
         return np.asarray(x, dtype=np.float64) @ self._directions.T
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        candidates = top_k(dot_scores(queries, keys, 1.0), vis.pattern(), self.config.num_candidates)
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        candidates = top_k(dot_scores(queries, keys, 1.0), ctx.vis.pattern(), self.config.num_candidates)
         pq, pk = self._project(queries), self._cache.get(keys, self._project)
         sw = np.sqrt(squared_distances(pq, pk) / self.config.num_projections)
         return masked_softmax(-sw / self.config.temperature, candidates).astype(np.float32)

@@ -13,6 +13,7 @@ from .. import _validation as check
 from .._validation import enum_value, non_negative_float, positive_float, positive_int, probability
 from ..base import Attention
 from ..config import AttentionConfig, spec
+from ..context import CallContext
 from ..errors import InvalidConfigError
 from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility, top_k
@@ -105,20 +106,20 @@ class TopologyGatedAttention(Attention):
         k = cfg.top_k if c >= cfg.cautious_threshold else max(cfg.top_k // 2, 1)
         return masked_softmax(scores / cfg.cautious_temperature, top_k(scores, vis.pattern(), k))
 
-    def _in_row_blocks(self, kernel, queries, keys, values, vis, extras):  # typed in the base class
+    def _in_row_blocks(self, kernel, queries, keys, values, ctx):  # typed in the base class
         """One gate (and policy step) per call; in FREEZE the previous output is repeated."""
         mode, c = self._gate(keys)
         forward = values is not None
         if forward and mode is AttentionMode.FREEZE and self._last_output is not None:
             if self._last_output.shape == (queries.shape[0], values.shape[1]):
                 return self._last_output.copy()
-        result = super()._in_row_blocks(kernel, queries, keys, values, vis, {**extras, "gate": (mode, c)})
+        result = super()._in_row_blocks(kernel, queries, keys, values, ctx.with_extras(gate=(mode, c)))
         if forward:
             self._last_output = result.copy()
         return result
 
-    def _weights(self, queries: np.ndarray, keys: np.ndarray, vis: Visibility) -> np.ndarray:
-        return self._gated_weights(queries, keys, vis, *self._extras["gate"])
+    def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
+        return self._gated_weights(queries, keys, ctx.vis, *ctx.extras["gate"])
 
     def compute_gated(self, query: Any, keys: Any, values: Any, mask: Any = None) -> np.ndarray:
         """Alias of :meth:`compute`."""
