@@ -35,6 +35,7 @@ fi
 wheel=$(ls dist/ruvector_attention_py-*.whl)
 
 .venv/bin/python scripts/assemble_pyodide.py --packages-only wheels "$wheel"
+scripts/setup-model.sh  # dist/models/all-MiniLM-L6-v2.zip, the demo's and the tests' real model
 [ "$test_mode" = 1 ] || exit 0
 .venv/bin/python scripts/assemble_pyodide.py dist/pyodide-test "$wheel" pytest scipy attrs sortedcontainers
 

@@ -1,0 +1,13 @@
+"""Real transformer encoders from checkpoints the user has (no hub access; NumPy and the
+standard library only, so they run in Pyodide too). API.md §8.
+
+>>> from ruvector_attention import models
+>>> sorted(models.__all__)
+['BertConfig', 'Encoder', 'EncoderOutput', 'WordPiece', 'load', 'read_safetensors']
+"""
+
+from .bert import BertConfig, Encoder, EncoderOutput, load
+from .safetensors import read_safetensors
+from .wordpiece import WordPiece
+
+__all__ = ["BertConfig", "Encoder", "EncoderOutput", "WordPiece", "load", "read_safetensors"]
