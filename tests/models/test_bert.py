@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ruvector_attention import models
-from ruvector_attention.errors import InputTooLargeError, InvalidConfigError, InvalidInputError
+from ruvector_attention.errors import InputTooLargeError, InvalidConfigError, InvalidInputError, UnknownMechanismError
 from tests.models.conftest import needs_model
 from tests.oracles import torch
 
@@ -130,3 +130,38 @@ def test_unsupported_configs_are_invalid_config_errors(copy_of, changes):
     _edit_json(ckpt / "config.json", **changes)
     with pytest.raises(InvalidConfigError):
         models.load(ckpt)
+
+
+def test_flash_and_multi_head_in_every_layer_are_the_original(encoder):
+    text = SENTENCES[1]
+    original = encoder(text)
+    for name, options in [("flash", {"block_size": 3}), ("multi_head", {}), ("scaled_dot", {})]:
+        out = encoder.with_attention(name, **options)(text)
+        for ours, theirs in zip(out.hidden_states, original.hidden_states, strict=True):
+            np.testing.assert_allclose(ours, theirs, atol=1e-4, err_msg=name)
+        for ours, theirs in zip(out.attentions, original.attentions, strict=True):
+            np.testing.assert_allclose(ours, theirs, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("name", __import__("ruvector_attention").mechanisms())
+def test_every_mechanism_swaps_into_a_layer(encoder, name):
+    text = "The cat sat on the mat."
+    swapped = encoder.with_attention(name, layers=[2])
+    assert swapped.layers[0] is encoder.layers[0] and swapped.layers[2] is not encoder.layers[2]
+    out = swapped(text)
+    n = len(out.tokens)
+    assert np.isfinite(out.embedding).all()
+    np.testing.assert_allclose(np.linalg.norm(out.embedding), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(out.hidden_states[2], encoder(text).hidden_states[2])  # layers before it unchanged
+    weights = out.attentions[2]
+    assert weights.shape == (12, n, n) and np.isfinite(weights).all()
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-4)
+
+
+def test_with_attention_checks_its_arguments(encoder):
+    with pytest.raises(InvalidInputError):
+        encoder.with_attention("flash", layers=[6])
+    with pytest.raises(InvalidConfigError):
+        encoder.with_attention("flash", block_size=0)
+    with pytest.raises(UnknownMechanismError, match="no_such"):
+        encoder.with_attention("no_such")

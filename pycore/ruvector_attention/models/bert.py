@@ -29,6 +29,7 @@ from ..kernels.norms import layer_norm
 from ..kernels.numeric import matmul
 from ..sdk.pipeline import AttentionPipeline, NormType
 from .checkpoint import Checkpoint
+from .swap import ProjectedHeads, attention_like
 from .wordpiece import WordPiece
 
 __all__ = ["BertConfig", "Encoder", "EncoderOutput", "load"]
@@ -132,44 +133,56 @@ class _FeedForward:
 
 @dataclass
 class _Layer:
-    attention: Attention
+    """One encoder layer: its checkpoint tensors and the pipeline built from them."""
+
+    projections: dict[str, np.ndarray]
+    norms: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    feed_forward: _FeedForward
+    eps: float
+    attention: Attention | ProjectedHeads
     pipeline: AttentionPipeline
+
+    @classmethod
+    def build(cls, projections, norms, feed_forward, eps, attention) -> _Layer:
+        (w1, b1), (w2, b2) = norms
+        pipeline = (
+            AttentionPipeline()
+            .add_attention(attention)
+            .add_residual()
+            .add_norm(NormType.LAYER_NORM, eps=eps, weight=w1, bias=b1)
+            .add_custom(feed_forward, per_row=False)
+            .add_norm(NormType.LAYER_NORM, eps=eps, weight=w2, bias=b2)
+        )
+        return cls(projections, norms, feed_forward, eps, attention, pipeline)
+
+    def with_attention(self, attention: Attention | ProjectedHeads) -> _Layer:
+        return self.build(self.projections, self.norms, self.feed_forward, self.eps, attention)
 
     def __call__(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The layer's output and its attention weights ``(heads, n, n)``."""
-        return self.pipeline.run_batch(x, x, x), _head_weights(self.attention, x)
-
-
-def _head_weights(attention: Attention, x: np.ndarray) -> np.ndarray:
-    weights = attention.head_weights_batch(x, x)
-    return weights if weights.ndim == 3 else weights[None]
+        weights = self.attention.head_weights_batch(x, x)
+        return self.pipeline.run_batch(x, x, x), weights if weights.ndim == 3 else weights[None]
 
 
 def _layer(w: _Weights, i: int, config: BertConfig) -> _Layer:
-    d, f, eps = config.hidden_size, config.intermediate_size, config.layer_norm_eps
+    d, f = config.hidden_size, config.intermediate_size
     prefix = f"encoder.layer.{i}."
-    attention = MultiHeadAttention(dim=d, num_heads=config.num_heads)
-    parameters = {}
+    projections = {}
     for ours, theirs in (("q", "attention.self.query"), ("k", "attention.self.key"),
                          ("v", "attention.self.value"), ("o", "attention.output.dense")):
-        parameters[f"w_{ours}"] = w.transposed(f"{prefix}{theirs}.weight", d, d)
-        parameters[f"b_{ours}"] = w(f"{prefix}{theirs}.bias", d)
-    attention.load_parameters(parameters)
+        projections[f"w_{ours}"] = w.transposed(f"{prefix}{theirs}.weight", d, d)
+        projections[f"b_{ours}"] = w(f"{prefix}{theirs}.bias", d)
+    attention = MultiHeadAttention(dim=d, num_heads=config.num_heads)
+    attention.load_parameters(projections)
+    norms = tuple(
+        (w(f"{prefix}{where}.LayerNorm.weight", d), w(f"{prefix}{where}.LayerNorm.bias", d))
+        for where in ("attention.output", "output")
+    )
     feed_forward = _FeedForward(
         w.transposed(f"{prefix}intermediate.dense.weight", f, d), w(f"{prefix}intermediate.dense.bias", f),
         w.transposed(f"{prefix}output.dense.weight", d, f), w(f"{prefix}output.dense.bias", d),
     )
-    pipeline = (
-        AttentionPipeline()
-        .add_attention(attention)
-        .add_residual()
-        .add_norm(NormType.LAYER_NORM, eps=eps, weight=w(f"{prefix}attention.output.LayerNorm.weight", d),
-                  bias=w(f"{prefix}attention.output.LayerNorm.bias", d))
-        .add_custom(feed_forward, per_row=False)
-        .add_norm(NormType.LAYER_NORM, eps=eps, weight=w(f"{prefix}output.LayerNorm.weight", d),
-                  bias=w(f"{prefix}output.LayerNorm.bias", d))
-    )
-    return _Layer(attention, pipeline)
+    return _Layer.build(projections, norms, feed_forward, config.layer_norm_eps, attention)
 
 
 def _pooling(checkpoint: Checkpoint) -> tuple[str, bool]:
@@ -237,6 +250,20 @@ class Encoder:
         if self.normalize:
             pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return EncoderOutput(tokens, ids, hidden, attentions, pooled.astype(np.float32))
+
+    def with_attention(self, name: str, layers: Sequence[int] | None = None, **options: Any) -> Encoder:
+        """A copy whose attention in ``layers`` (default: all) is registry mechanism ``name``
+        (``options``: its config), built for the model's dim and heads around the layer's
+        own projections (see :mod:`ruvector_attention.models.swap`)."""
+        chosen = range(len(self.layers)) if layers is None else [
+            check.as_index(i, "layer", upper=len(self.layers)) for i in layers
+        ]
+        swapped = list(self.layers)
+        for i in chosen:
+            layer = self.layers[i]
+            attention = attention_like(name, layer.projections, self.config.hidden_size, self.config.num_heads, options)
+            swapped[i] = layer.with_attention(attention)
+        return Encoder(self.config, self.tokenizer, self._embeddings, swapped, self.pooling, self.normalize)
 
 
 def load(path: str | os.PathLike[str]) -> Encoder:

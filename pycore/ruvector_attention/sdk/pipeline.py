@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ..errors import DimensionMismatchError, InvalidConfigError, InvalidInputErr
 from ..kernels.masking import dropout
 from ..kernels.norms import batch_norm, layer_norm, rms_norm
 
-__all__ = ["NormType", "AttentionPipeline", "transformer_block", "prenorm_transformer_block"]
+__all__ = ["AttentionLike", "NormType", "AttentionPipeline", "transformer_block", "prenorm_transformer_block"]
 
 
 class NormType(enum.Enum):
@@ -39,6 +39,17 @@ class _State:
 
 class _Stage(Protocol):
     def __call__(self, state: _State) -> None: ...
+
+
+@runtime_checkable
+class AttentionLike(Protocol):
+    """What an attention stage calls: a mechanism's ``compute``, ``compute_batch``, ``train``."""
+
+    def compute(self, query: Any, keys: Any, values: Any) -> np.ndarray: ...
+
+    def compute_batch(self, queries: Any, keys: Any, values: Any) -> np.ndarray: ...
+
+    def train(self, mode: bool = True) -> Any: ...
 
 
 @dataclass
@@ -83,7 +94,7 @@ class _Norm:
 
 @dataclass
 class _AttentionStage:
-    attention: Attention
+    attention: Attention | AttentionLike
     norm: _Norm | None = None
 
     def __call__(self, state: _State) -> None:
@@ -196,10 +207,11 @@ class AttentionPipeline:
         self.stages.append(norm)
         return self
 
-    def add_attention(self, attention: Attention, *, norm: NormType | str | None = None) -> AttentionPipeline:
-        """Attend with ``attention``; ``norm`` normalises the query first (pre-norm), keeping
-        the un-normalised ``x`` as the residual source."""
-        if not isinstance(attention, Attention):
+    def add_attention(self, attention: Attention | AttentionLike, *, norm: NormType | str | None = None) -> AttentionPipeline:
+        """Attend with ``attention`` (a mechanism, or any object with its ``compute``,
+        ``compute_batch`` and ``train``); ``norm`` normalises the query first (pre-norm),
+        keeping the un-normalised ``x`` as the residual source."""
+        if not isinstance(attention, (Attention, AttentionLike)):
             raise InvalidConfigError(f"add_attention needs an attention mechanism, got {attention!r}")
         pre = None if norm is None else _Norm(check.as_enum(NormType, norm, "norm"))
         self.stages.append(_AttentionStage(attention, pre))
