@@ -2,14 +2,17 @@
 # Build the offline JupyterLite site in dist/lite: jupyterlite-core 0.5.1 + the Pyodide
 # kernel 0.5.2 on our own Pyodide 0.27.7 distribution (with the packages the kernel
 # loads at start), our wheel and comm in the piplite index, PyPI fallback disabled, and
-# notebooks/ as its contents. Nothing is fetched at run time. Idempotent (a stamp of the
-# inputs skips the build). Needs the wheel of scripts/setup-js.sh. scripts/serve.mjs
-# serves it at /lite/, without COOP/COEP (the kernel hangs under them).
+# notebooks/ plus the demo model as its contents. Nothing is fetched at run time.
+# Idempotent (a stamp of the inputs skips the build). Needs the wheel and the demo model of
+# scripts/setup-js.sh. scripts/serve.mjs serves it at /lite/, without COOP/COEP (the kernel
+# hangs under them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wheel=$(ls dist/ruvector_attention_py-*.whl 2>/dev/null) || { echo "run scripts/setup-js.sh first (it builds the wheel)" >&2; exit 1; }
 
-digest=$(cat requirements-lite.txt scripts/build-lite.sh "$wheel" notebooks/*.ipynb | sha256sum | cut -d' ' -f1)
+model=dist/models/all-MiniLM-L6-v2.zip  # scripts/setup-model.sh; 05-real-model.ipynb fetches it
+[ -f "$model" ] || { echo "run scripts/setup-js.sh first (it fetches $model)" >&2; exit 1; }
+digest=$(cat requirements-lite.txt scripts/build-lite.sh "$wheel" notebooks/*.ipynb scripts/model.sha256 | sha256sum | cut -d' ' -f1)
 if [ -f dist/lite/.stamp ] && [ "$(cat dist/lite/.stamp)" = "$digest" ]; then
   exit 0
 fi
@@ -29,7 +32,7 @@ mkdir -p "$src/pypi" "$src/files"
 rm -f "$src/static/pyodide/.assembled"
 .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps -d "$src/pypi" comm==0.2.2
 cp "$wheel" "$src/pypi/"
-cp notebooks/*.ipynb "$src/files/"
+cp notebooks/*.ipynb "$model" "$src/files/"
 cat > "$src/jupyter-lite.json" <<'JSON'
 {
   "jupyter-lite-schema-version": 0,

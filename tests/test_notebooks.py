@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import json
 from pathlib import Path
 
@@ -24,5 +26,9 @@ def code_of(path: Path) -> str:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, capsys):
     namespace: dict = {}
-    exec(compile(code_of(path), str(path), "exec"), namespace)  # noqa: S102 - our own notebooks
+    # top-level await is allowed, as in Jupyter: such code compiles to a coroutine to run
+    code = compile(code_of(path), str(path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    pending = eval(code, namespace)  # noqa: S307 - our own notebooks
+    if pending is not None:
+        asyncio.run(pending)
     assert capsys.readouterr().out.strip()  # every notebook prints its numbers

@@ -165,3 +165,12 @@ def test_with_attention_checks_its_arguments(encoder):
         encoder.with_attention("flash", block_size=0)
     with pytest.raises(UnknownMechanismError, match="no_such"):
         encoder.with_attention("no_such")
+
+
+def test_swap_study_reports_every_mechanism_and_layer_set(encoder):
+    results = models.swap_study(encoder, ["The cat sat.", "Dogs bark."], ["flash", "hyperbolic"], [[1], None])
+    assert [(r.mechanism, r.layers) for r in results] == [
+        ("original", "-"), ("flash", "1"), ("hyperbolic", "1"), ("flash", "all"), ("hyperbolic", "all")]
+    flash = [r for r in results if r.mechanism == "flash"]
+    assert all(r.min_cosine > 0.99999 for r in flash)
+    assert all(-1 <= r.min_cosine <= r.mean_cosine <= 1 + 1e-9 and r.ms_per_sentence > 0 for r in results)
