@@ -55,7 +55,10 @@ export class AttentionHandle {
    */
   #send(method, { query, keys, values, mask, options }, call) {
     const flats = [query, keys, values, mask];
-    const args = { query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data, options };
+    const args = {
+      query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data,
+      options: values?.rows === undefined ? options : { ...options, valuesRows: values.rows },
+    };
     return this.#context.pool.run(request('call', this.#handle, method, args), {
       ...call,
       transfer: transferables(flats),
@@ -68,25 +71,25 @@ export class AttentionHandle {
   #keysAndValues(method, keys, values) {
     const k = shaped(flatten(keys, 'keys'), this.info.dim);
     const v = METHODS[method].values ? flatten(values, 'values') : null;
-    return { keys: k, values: v, valuesRows: v?.rows !== undefined ? { valuesRows: v.rows } : {} };
+    return { keys: k, values: v };
   }
 
   async #single(method, query, keys, values, options) {
     const { own, call } = callOptions(options, SINGLE_OPTIONS, METHODS[method].js);
     const q = flattenVector(query, 'query');
-    const { valuesRows, ...kv } = this.#keysAndValues(method, keys, values);
+    const kv = this.#keysAndValues(method, keys, values);
     const mask = flattenMask(own.mask);
-    const sent = { position: optionalNumber(own.position, 'position'), extras: plainExtras(own.extras), ...valuesRows };
+    const sent = { position: optionalNumber(own.position, 'position'), extras: plainExtras(own.extras) };
     return this.#send(method, { query: q, ...kv, mask, options: sent }, call);
   }
 
   async #batch(method, queries, keys, values, options) {
     const { own, call } = callOptions(options, BATCH_OPTIONS, METHODS[method].js);
     const q = shaped(flatten(queries, 'queries', optionalCount(own.rows, 'rows')), this.info.dim);
-    const { valuesRows, ...kv } = this.#keysAndValues(method, keys, values);
+    const kv = this.#keysAndValues(method, keys, values);
     const mask = batchMask(flattenMask(own.mask), q.rows, kv.keys.rows);
     const extras = plainExtras(own.extras);
-    const sent = { causal: optionalBoolean(own.causal, 'causal'), extras, ...valuesRows };
+    const sent = { causal: optionalBoolean(own.causal, 'causal'), extras };
     // extras may hold per-query rows (rope's distances), so a call with extras is not split
     const divisible = METHODS[method].splits && this.info.splittable && !extras && q.resident === undefined
       && q.cols === this.info.dim;

@@ -152,7 +152,7 @@ export class Pool {
 
   /**
    * Queue a request; resolves with the worker's answer.
-   * @param {object} message
+   * @param {object} message a request (protocol.request)
    * @param {object} [options]
    * @param {Transferable[]} [options.transfer]
    * @param {string[]} [options.needs] registry keys the request uses
