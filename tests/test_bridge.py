@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +13,9 @@ import ruvector_attention as ra
 from ruvector_attention import bridge
 
 from .conftest import build, in_ball, value_dim
+
+
+PROTOCOL = Path(__file__).parents[1] / "web" / "core" / "protocol.mjs"
 
 
 def _create(handle, name, **config):
@@ -110,3 +115,13 @@ def test_describe_gives_defaults_with_required_fields(name):
     assert ra.create(name, **info["config"]).config.to_dict() == info["config"]
     with pytest.raises(ra.InvalidConfigError):
         bridge.describe(name, 0)
+
+
+@pytest.mark.skipif(not PROTOCOL.exists(), reason="the JS sources are not beside the tests (Pyodide)")
+def test_the_bridge_serves_the_methods_the_protocol_names():
+    text = PROTOCOL.read_text(encoding="utf-8")
+    block = text[text.index("export const METHODS") :]
+    block = block[: block.index("});")]
+    assert re.findall(r"^\s+(\w+): \{", block, re.M) == list(bridge.METHODS)
+    for name, batch, values in re.findall(r"^\s+(\w+): \{.*batch: (\w+), values: (\w+)", block, re.M):
+        assert (batch == "true", values == "true") == (name.endswith("_batch"), name.startswith("compute")), name

@@ -99,15 +99,13 @@ def as_array(value: Any, name: str) -> np.ndarray:
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise :class:`InvalidInputError` if ``arr`` holds NaN or ±Inf (no temporaries).
 
-    A non-finite entry makes ``x·x`` non-finite, so one BLAS dot (the fast path) proves
-    an array finite; only if it overflows are the exact ``min``/``max`` consulted.
+    A non-finite entry makes the sum non-finite, so one pairwise sum (the fast path, also
+    without BLAS) proves an array finite; only if it overflows are the exact ``min``/``max``
+    consulted.
     """
-    if arr.size == 0:
+    if arr.size == 0 or all_finite(arr):
         return
-    flat = arr.reshape(-1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        square_sum = np.dot(flat, flat)
-    if np.isfinite(square_sum) or (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+    if np.isfinite(arr.min()) and np.isfinite(arr.max()):
         return
     where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
     raise InvalidInputError(f"{name} contains {arr[where]} at index {where}; inputs must be finite")

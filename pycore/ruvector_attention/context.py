@@ -41,7 +41,7 @@ class CallContext:
 
     def with_extras(self, **extras: Any) -> CallContext:
         """This context with more (or replaced) per-call inputs."""
-        return replace(self, extras={**self.extras, **extras})
+        return replace(self, extras={**self.extras, **extras}) if extras else self
 
     def slice(self, start: int, stop: int) -> CallContext:
         """Rows ``start..stop``: positions stay global, per-row extras are sliced."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numeric import all_finite, matmul
+from .numeric import all_finite, matmul, product
 from .softmax import masked_softmax, softmax_backward
 
 __all__ = ["dot_scores", "dot_softmax", "dot_attention_backward"]
@@ -14,10 +14,10 @@ def dot_scores(queries: np.ndarray, keys: np.ndarray, scale: float) -> np.ndarra
     """``(queries · scale) @ keys.T``; ``(..., m, n)``. float32, or float64 where float32
     would overflow (inputs near float32's limits), so the scores are always finite."""
     with np.errstate(over="ignore", invalid="ignore"):
-        scores = (queries * np.float32(scale)) @ np.swapaxes(keys, -1, -2)
+        scores = product(queries * np.float32(scale), np.swapaxes(keys, -1, -2))
     if all_finite(scores):
         return scores
-    return (queries.astype(np.float64) * scale) @ np.swapaxes(keys, -1, -2).astype(np.float64)
+    return product(queries.astype(np.float64) * scale, np.swapaxes(keys, -1, -2).astype(np.float64))
 
 
 def dot_softmax(

@@ -10,11 +10,17 @@ package (:func:`to_float32`).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-__all__ = ["FLOAT32_MAX", "all_finite", "matmul", "narrow", "to_float32"]
+__all__ = ["FLOAT32_MAX", "all_finite", "matmul", "narrow", "product", "to_float32"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+EINSUM_PRODUCTS = sys.platform == "emscripten"
+"""Pyodide's NumPy has no BLAS: there ``einsum``'s loops multiply matrices 1.3-4x faster
+than ``@`` (``(1, 1000) @ (1000, 128)``: 0.14 ms against 0.46); natively BLAS wins."""
 
 
 def all_finite(x: np.ndarray) -> bool:
@@ -22,6 +28,17 @@ def all_finite(x: np.ndarray) -> bool:
     a sum of huge finite entries that overflows only sends the caller to its exact path."""
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(np.add.reduce(x, axis=None)))
+
+
+def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` (matrices, with leading batch axes) through the platform's fastest loop.
+
+    >>> product(np.eye(2, dtype=np.float32), np.ones((2, 3), dtype=np.float32)).shape
+    (2, 3)
+    """
+    if EINSUM_PRODUCTS and a.ndim >= 2 and b.ndim >= 2:
+        return np.einsum("...mk,...kn->...mn", a, b)
+    return a @ b
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -32,10 +49,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     (dtype('float64'), 2.0000000801635102e+40)
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        out = a @ b
+        out = product(a, b)
     if out.dtype == np.float64 or all_finite(out):
         return out
-    return a.astype(np.float64) @ b.astype(np.float64)
+    return product(a.astype(np.float64), b.astype(np.float64))
 
 
 def narrow(x: np.ndarray) -> np.ndarray:
