@@ -41,3 +41,16 @@ def test_softmax_of_huge_dot_scores_equals_the_float64_formula(rng):
     reference = 0.5 * (q.astype(np.float64) @ k.T.astype(np.float64))
     np.testing.assert_allclose(scores, reference, rtol=1e-12)
     np.testing.assert_allclose(masked_softmax(scores.copy()), softmax(reference, axis=1), atol=1e-12)
+
+
+def test_einsum_products_split_rows_beyond_the_iteration_limit(monkeypatch):
+    """Pyodide's einsum counts its iterations in 32 bits: larger products go in row blocks
+    (or through ``@``), with the same result as ``@``."""
+    from ruvector_attention.kernels import numeric
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 7, 3)).astype(np.float32), rng.normal(size=(3, 5)).astype(np.float32)
+    monkeypatch.setattr(numeric, "EINSUM_PRODUCTS", True)
+    for limit in (10**9, 2 * 3 * 5 * 2, 2 * 3 * 5 - 1):  # one einsum, blocks of 2 rows, @
+        monkeypatch.setattr(numeric, "EINSUM_MAX_ITERATION", limit)
+        np.testing.assert_allclose(numeric.product(a, b), a @ b, rtol=1e-6)
