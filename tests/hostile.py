@@ -278,6 +278,10 @@ def _extras(
         return {"distances": rng.uniform(0, 50, shape) if choice == 3 else rng.integers(0, 20, shape)}
     if name == "dual_space":
         return {"graph_mask": rng.random((n,) if single or choice == 1 else (m, n)) < 0.5}
+    if name == "hnsw_aware":
+        return {"hnsw_layers": rng.integers(0, attn.config.max_layers, n)}
+    if name == "structural":
+        return {"structural_features": operand((n, attn.config.num_features))}
     return {}
 
 

@@ -13,7 +13,7 @@ import ruvector_attention as ra
 from .conftest import build, value_dim
 
 # weights @ values == compute, except where API.md says otherwise
-NOT_A_WEIGHTED_SUM = {"multi_head", "hyperbolic", "moe", "edge_featured", "topology_gated"}
+NOT_A_WEIGHTED_SUM = {"multi_head", "dynamic_head", "hyperbolic", "moe", "edge_featured", "topology_gated"}
 # positions matter: not permutation-equivariant over keys, and a single query sits at n // 2
 # (tested against their own oracles in tests/attention/test_local_global.py and test_rope.py)
 POSITIONAL = {"local_global", "rope"}

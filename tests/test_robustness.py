@@ -308,7 +308,10 @@ def test_unknown_call_keyword_is_invalid_config(name: str) -> None:
     attn = build(name, 8)
     q, k, v = data_for(attn, 3, 4)
     g = np.ones((3, value_dim(attn)), np.float32)
-    own = {"local_global": "position", "edge_featured": "edge_features", "rope": "distances", "dual_space": "graph_mask"}
+    own = {
+        "local_global": "position", "edge_featured": "edge_features", "rope": "distances", "dual_space": "graph_mask",
+        "hnsw_aware": "hnsw_layers", "structural": "structural_features",
+    }
     foreign: dict[str, Any] = {"bogus": 1, "temperature": 2.0}
     foreign.update({kw: 1 if kw == "position" else None for mech, kw in own.items() if mech != name})
     for kw_name, value in foreign.items():
@@ -406,11 +409,18 @@ def _extra_with(name: str, n: int, value: Any) -> dict[str, Any]:
         return {"edge_features": e}
     if name == "dual_space":
         return {"graph_mask": arr}
+    if name == "hnsw_aware":
+        return {"hnsw_layers": arr}
+    if name == "structural":
+        f = np.ones((n, build(name, 8).config.num_features), dtype=object)
+        f[0, 0] = value
+        return {"structural_features": f}
     return {}
 
 
 @pytest.mark.parametrize(
-    ("name", "kind"), cases(["rope", "edge_featured", "dual_space"], ["not_numbers", "beyond_float32"], "types/extras_")
+    ("name", "kind"),
+    cases(["rope", "edge_featured", "dual_space", "hnsw_aware", "structural"], ["not_numbers", "beyond_float32"], "types/extras_"),
 )
 def test_unconvertible_per_call_inputs_are_invalid_input(name: str, kind: str) -> None:
     attn = build(name, 8)

@@ -5,6 +5,8 @@ from .diffusion import DiffusionAttention
 from .dual_space import DualSpaceAttention
 from .edge_featured import EdgeFeaturedAttention
 from .flash import FlashAttention
+from .dynamic_head import DynamicHeadAttention
+from .hnsw_aware import HNSWAwareAttention
 from .hyperbolic import HyperbolicAttention
 from .information_bottleneck import BottleneckAttention
 from .linear import LinearAttention
@@ -16,6 +18,7 @@ from .multi_head import MultiHeadAttention
 from .rope import GraphRoPE
 from .scaled_dot import ScaledDotProductAttention
 from .sliced_wasserstein import SlicedWassersteinAttention
+from .structural import StructuralAttention
 from .topology_gated import TopologyGatedAttention
 
 __all__ = [
@@ -23,9 +26,11 @@ __all__ = [
     "CentroidOTAttention",
     "DiffusionAttention",
     "DualSpaceAttention",
+    "DynamicHeadAttention",
     "EdgeFeaturedAttention",
     "FlashAttention",
     "GraphRoPE",
+    "HNSWAwareAttention",
     "HyperbolicAttention",
     "LinearAttention",
     "LocalGlobalAttention",
@@ -35,5 +40,6 @@ __all__ = [
     "MultiHeadAttention",
     "ScaledDotProductAttention",
     "SlicedWassersteinAttention",
+    "StructuralAttention",
     "TopologyGatedAttention",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,9 +19,21 @@ from ..kernels.numeric import matmul
 from ..kernels.softmax import softmax_backward
 from ..registry import register
 
-__all__ = ["MultiHeadAttention", "MultiHeadConfig"]
+__all__ = ["HeadState", "MultiHeadAttention", "MultiHeadConfig"]
 
 _PROJECTIONS = ("q", "k", "v", "o")
+
+
+class HeadState(NamedTuple):
+    """Per-head intermediates of one call: projected queries, keys and values
+    ``(heads, rows, head_dim)``, the weights ``(heads, m, n)`` and the head outputs
+    ``(heads, m, head_dim)``."""
+
+    q: np.ndarray
+    k: np.ndarray
+    v: np.ndarray
+    weights: np.ndarray
+    outputs: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -118,11 +130,16 @@ class MultiHeadAttention(DifferentiableAttention):
     def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         return self._head_weights(queries, keys, ctx).mean(axis=0)
 
+    def _head_outputs(
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
+    ) -> np.ndarray:
+        """Each head's output ``softmax(q_h K_h^T/√d_h) V_h``: ``(heads, m, head_dim)``."""
+        return matmul(self._head_weights(queries, keys, ctx), self._split(self._project(values, "v")))
+
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
-        vh = self._split(self._project(values, "v"))
-        heads = matmul(self._head_weights(queries, keys, ctx), vh)
+        heads = self._head_outputs(queries, keys, values, ctx)
         return self._silence_blind(self._project(self._merge(heads), "o"), ctx.vis)
 
     @staticmethod
@@ -138,23 +155,41 @@ class MultiHeadAttention(DifferentiableAttention):
         q, k, _, ctx = self._context(query, keys, None, mask, single=True)
         return self._finish(self._head_weights(q, k, ctx)[:, 0, :])
 
-    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
-        p = self._params
-        grad_output = self._silence_blind(grad_output.copy(), ctx.vis)
+    def _attend(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility) -> HeadState:
+        """The eval-mode per-head intermediates of one call (for ``backward``)."""
         qh = self._split(self._project(queries, "q"))
         kh = self._split(self._project(keys, "k"))
         vh = self._split(self._project(values, "v"))
-        weights = self._head_softmax(qh, kh, ctx.vis)
-        merged = self._merge(matmul(weights, vh))
+        weights = self._head_softmax(qh, kh, vis)
+        return HeadState(qh, kh, vh, weights, matmul(weights, vh))
 
-        grad_merged = matmul(grad_output, p["w_o"].T)
-        grad_heads = self._split(grad_merged)
-        grad_vh = matmul(np.swapaxes(weights, 1, 2), grad_heads)
-        grad_scores = softmax_backward(weights, matmul(grad_heads, np.swapaxes(vh, 1, 2)))
+    def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
+        grad_output = self._silence_blind(grad_output.copy(), ctx.vis)
+        heads = self._attend(queries, keys, values, ctx.vis)
+        grad_heads = self._split(matmul(grad_output, self._params["w_o"].T))
+        return self._backward_heads(queries, keys, values, heads, grad_heads, self._merge(heads.outputs), grad_output)
+
+    def _backward_heads(
+        self,
+        queries: np.ndarray,
+        keys: np.ndarray,
+        values: np.ndarray,
+        heads: HeadState,
+        grad_heads: np.ndarray,
+        merged: np.ndarray,
+        grad_output: np.ndarray,
+    ) -> Gradients:
+        """Gradients from ``∂L/∂(head outputs)`` ``(heads, m, head_dim)``, the output
+        projection's input ``merged (m, dim)`` and ``∂L/∂out (m, dim)``:
+        ``∂L/∂W_o = mergedᵀ ∂L/∂out``, then back through each head's softmax and the
+        in-projections."""
+        p = self._params
+        grad_vh = matmul(np.swapaxes(heads.weights, 1, 2), grad_heads)
+        grad_scores = softmax_backward(heads.weights, matmul(grad_heads, np.swapaxes(heads.v, 1, 2)))
         grad_scores = grad_scores * (1.0 / math.sqrt(self.config.head_dim))
         grad_projected = {
-            "q": self._merge(matmul(grad_scores, kh)),
-            "k": self._merge(matmul(np.swapaxes(grad_scores, 1, 2), qh)),
+            "q": self._merge(matmul(grad_scores, heads.k)),
+            "k": self._merge(matmul(np.swapaxes(grad_scores, 1, 2), heads.q)),
             "v": self._merge(grad_vh),
         }
         inputs = {"q": queries, "k": keys, "v": values}
