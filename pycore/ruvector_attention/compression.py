@@ -1,4 +1,5 @@
-"""Compression of weights and attention maps: symmetric quantisation, low rank, sparse.
+"""Compression of weights and attention maps: symmetric quantisation, low rank, sparse, and
+per-layer quantisation of HNSW index vectors.
 
 >>> import numpy as np
 >>> q = quantize(np.array([0.5, -1.0, 0.25]), bits=8)
@@ -16,9 +17,12 @@ from typing import Any
 import numpy as np
 
 from . import _validation as check
-from .errors import InvalidConfigError, InvalidInputError
+from .errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
 
-__all__ = ["Quantized", "quantize", "dequantize", "low_rank", "CSR", "COO", "to_csr", "to_coo"]
+__all__ = [
+    "Quantized", "quantize", "dequantize", "low_rank", "CSR", "COO", "to_csr", "to_coo",
+    "LAYER_BITS", "LayerReport", "QuantizedLayers", "quantize_layers",
+]
 
 BITS = (8, 5, 4)
 
@@ -143,3 +147,87 @@ def to_csr(dense: Any, threshold: float = 0.0) -> CSR:
     row, col = np.nonzero(keep)
     indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))]).astype(np.int64)
     return CSR(arr[row, col], col.astype(np.int64), indptr, arr.shape)
+
+
+LAYER_BITS = (4, 5, 8)
+"""Default bits of the vectors whose top HNSW layer is 0, 1 and 2 or above: the sparse upper
+layers, which every search crosses, get the most."""
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """One HNSW layer's storage: ``count`` vectors of ``bits`` bits per entry plus one float32
+    scale each (``bytes``, against ``float32_bytes`` uncompressed) and the largest absolute
+    error of any entry."""
+
+    layer: int
+    count: int
+    bits: int
+    bytes: int
+    float32_bytes: int
+    max_error: float
+
+
+@dataclass(frozen=True)
+class QuantizedLayers:
+    """Vectors grouped by their top HNSW layer: ``layers[l]`` holds the rows ``indices[l]`` of
+    the input, quantised with one scale per vector (``None`` for a layer no vector tops)."""
+
+    layers: tuple[Quantized | None, ...]
+    indices: tuple[np.ndarray, ...]
+    report: tuple[LayerReport, ...]
+    shape: tuple[int, int]
+
+    @property
+    def bytes(self) -> int:
+        """Total packed bytes over all layers."""
+        return sum(r.bytes for r in self.report)
+
+    def dequantize(self) -> np.ndarray:
+        """All vectors back in input order, ``(n, d)`` float32."""
+        out = np.zeros(self.shape, dtype=np.float32)
+        for q, rows in zip(self.layers, self.indices):
+            if q is not None:
+                out[rows] = dequantize(q)
+        return out
+
+
+def _top_layers(layers: Any, n: int) -> np.ndarray:
+    arr = np.asarray(layers)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and arr.min() < 0):
+        raise InvalidInputError(f"layers must be a vector of non-negative integer HNSW levels, got {arr.dtype} {arr.shape}")
+    if len(arr) != n:
+        raise DimensionMismatchError("layers must hold one level per vector", expected=n, actual=len(arr))
+    return arr.astype(np.intp)
+
+
+def _layer_bits(bits_per_layer: Any, count: int) -> tuple[int, ...]:
+    if bits_per_layer is None:
+        return tuple(LAYER_BITS[min(layer, len(LAYER_BITS) - 1)] for layer in range(count))
+    bits = tuple(bits_per_layer)
+    if len(bits) != count or any(b not in BITS for b in bits):
+        raise InvalidConfigError(f"bits_per_layer must hold {count} values from {list(BITS)}, got {bits!r}")
+    return bits
+
+
+def _layer(x: np.ndarray, layer: int, bits: int) -> tuple[Quantized | None, LayerReport]:
+    if not len(x):
+        return None, LayerReport(layer, 0, bits, 0, 0, 0.0)
+    q = quantize(x, bits, axis=0)
+    packed = -(-x.size * bits // 8) + 4 * len(x)
+    error = float(np.abs(dequantize(q) - x).max())
+    return q, LayerReport(layer, len(x), bits, packed, 4 * x.size, error)
+
+
+def quantize_layers(vectors: Any, layers: Any, bits_per_layer: Any = None) -> QuantizedLayers:
+    """Hierarchical quantisation for an HNSW index (seed 004, FR-007.4): each vector is stored
+    once, at the bits of its top layer ``layers[i]`` (``bits_per_layer[l]``, default 4 bits on
+    layer 0, 5 on layer 1 and 8 above), with one scale per vector, so each entry's error is at
+    most its vector's ``scale / 2`` (as :func:`quantize` guarantees). ``bytes`` counts the
+    values packed at ``bits`` bits plus a float32 scale per vector."""
+    x = check.as_matrix(vectors, "vectors")
+    top = _top_layers(layers, len(x))
+    bits = _layer_bits(bits_per_layer, int(top.max()) + 1)
+    indices = tuple(np.flatnonzero(top == layer) for layer in range(len(bits)))
+    parts = [_layer(x[rows], layer, b) for layer, (rows, b) in enumerate(zip(indices, bits))]
+    return QuantizedLayers(tuple(q for q, _ in parts), indices, tuple(r for _, r in parts), x.shape)

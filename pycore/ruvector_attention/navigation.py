@@ -29,12 +29,12 @@ import numpy as np
 
 from . import _validation as check
 from . import limits
-from .errors import InvalidInputError
+from .errors import InvalidConfigError, InvalidInputError
 from .kernels.neighbours import knn, knn_row_bytes
 from .kernels.softmax import masked_softmax
 from .training.optimizers import Adam
 
-__all__ = ["Navigator", "SearchReport", "compare", "greedy_search", "knn_graph", "log_prob", "search_report"]
+__all__ = ["Navigator", "SearchReport", "compare", "greedy_search", "hnsw_levels", "knn_graph", "log_prob", "search_report"]
 
 Choose = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``(candidate vectors (B, c, d), targets (B, d)) -> (choices (B,), ∇ log π terms (B, d))``."""
@@ -57,6 +57,16 @@ def knn_graph(vectors: Any, k: int) -> np.ndarray:
         raise InvalidInputError(f"k must be below the number of vectors ({len(x)}), got {k}")
     block = max(knn_row_bytes(len(x), x.shape[1], k), limits.MAX_WORK_BYTES // 8)
     return knn(x, k, block)[0].astype(np.int64)
+
+
+def hnsw_levels(n: int, m: int = 16, seed: int = 0) -> np.ndarray:
+    """HNSW's random top layers ``floor(-ln U / ln m)``, ``U ~ Uniform(0, 1]``: a node reaches
+    layer ``l`` with probability ``m^-l``. ``(n,)`` int64."""
+    n, m = check.positive_int("n", n), check.positive_int("m", m)
+    if m < 2:
+        raise InvalidConfigError(f"m must be at least 2, got {m}")
+    u = 1.0 - np.random.default_rng(check.non_negative_int("seed", seed)).random(n)
+    return np.floor(-np.log(u) / np.log(m)).astype(np.int64)
 
 
 def _inputs(vectors: Any, graph: Any, targets: Any, entry: Any) -> tuple[np.ndarray, ...]:
