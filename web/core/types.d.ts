@@ -6,8 +6,10 @@ export type MechanismName =
   | 'centroid_ot'
   | 'diffusion'
   | 'dual_space'
+  | 'dynamic_head'
   | 'edge_featured'
   | 'flash'
+  | 'hnsw_aware'
   | 'hyperbolic'
   | 'information_bottleneck'
   | 'linear'
@@ -19,6 +21,7 @@ export type MechanismName =
   | 'rope'
   | 'scaled_dot'
   | 'sliced_wasserstein'
+  | 'structural'
   | 'topology_gated';
 // END generated
 
