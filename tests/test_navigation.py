@@ -49,6 +49,24 @@ def test_greedy_search_equals_brute_force_reference(rng, kind):
     assert hops.tolist() == [h for _, h in expected]
 
 
+def test_hnsw_graph_layers_and_layered_greedy_equal_reference(rng):
+    x, targets = _sphere(rng, 300), _sphere(rng, 30)
+    hnsw = nav.hnsw_graph(x, 5, m=4, seed=2)
+    assert len(hnsw.layers) == hnsw.levels.max() + 1 >= 3 and hnsw.levels[hnsw.entry] == hnsw.levels.max()
+    for layer, graph in enumerate(hnsw.layers):
+        on = np.flatnonzero(hnsw.levels >= layer)
+        assert np.all(hnsw.levels[graph[on]] >= layer)
+        assert graph.shape[1] == min(5, len(on) - 1)
+    np.testing.assert_array_equal(hnsw.layers[0], nav.knn_graph(x, 5))
+    nodes, hops = nav.layered_search(nav.greedy_search, x, hnsw, targets)
+    for target, node, moves in zip(targets, nodes, hops):
+        here, total = hnsw.entry, 0
+        for graph in reversed(hnsw.layers):
+            here, h = _greedy_reference(x, graph, target, here)
+            total += h
+        assert (node, moves) == (here, total)
+
+
 @needs_torch
 def test_log_prob_gradient_vs_autograd(rng):
     candidates, target, w = rng.normal(size=(7, 5)), rng.normal(size=5), rng.normal(size=(5, 5))
@@ -63,18 +81,20 @@ def test_log_prob_gradient_vs_autograd(rng):
 def test_reinforce_improves_recall_deterministically():
     rng = np.random.default_rng(0)
     x, train, test = _sphere(rng, 200), _sphere(rng, 256), _sphere(rng, 100)
-    graph = nav.knn_graph(x, 6)
+    graph, hnsw = nav.knn_graph(x, 6), nav.hnsw_graph(x, 6, m=4, seed=0)
     runs = []
     for _ in range(2):
         navigator = nav.Navigator(8, seed=0, max_hops=48, hop_cost=0.002)
-        before = nav.compare(navigator, x, graph, test)
+        before = [nav.compare(navigator, x, g, test) for g in (graph, hnsw)]
         rewards = navigator.fit(x, graph, train, steps=150, batch=32, lr=0.1, seed=0)
-        runs.append((before, nav.compare(navigator, x, graph, test), rewards, navigator.projection.copy()))
+        after = [nav.compare(navigator, x, g, test) for g in (graph, hnsw)]
+        runs.append((before, after, rewards, navigator.projection.copy()))
     (before, after, rewards, projection), again = runs
     assert np.mean(rewards[-20:]) > np.mean(rewards[:20])
-    assert after["navigator"].recall_at_1 >= before["navigator"].recall_at_1 + 0.1
-    assert after["navigator_argmax"].recall_at_1 >= before["navigator_argmax"].recall_at_1 + 0.1
-    assert after["greedy"] == before["greedy"]
+    for old, new in zip(before, after):  # on the kNN graph it was trained on, and layer by layer
+        assert new["navigator"].recall_at_1 >= old["navigator"].recall_at_1 + 0.1
+        assert new["navigator_argmax"].recall_at_1 >= old["navigator_argmax"].recall_at_1 + 0.1
+        assert new["greedy"] == old["greedy"]
     np.testing.assert_array_equal(projection, again[3])
     assert (after, rewards) == again[1:3]
 

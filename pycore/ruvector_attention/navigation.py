@@ -22,6 +22,7 @@ baseline ``b`` follows ``∇J = mean((R - b) Σ_t ∇_W log π(a_t))`` with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -34,7 +35,10 @@ from .kernels.neighbours import knn, knn_row_bytes
 from .kernels.softmax import masked_softmax
 from .training.optimizers import Adam
 
-__all__ = ["Navigator", "SearchReport", "compare", "greedy_search", "hnsw_levels", "knn_graph", "log_prob", "search_report"]
+__all__ = [
+    "HNSWGraph", "Navigator", "SearchReport", "compare", "greedy_search", "hnsw_graph", "hnsw_levels", "knn_graph",
+    "layered_search", "log_prob", "search_report",
+]
 
 Choose = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``(candidate vectors (B, c, d), targets (B, d)) -> (choices (B,), ∇ log π terms (B, d))``."""
@@ -67,6 +71,53 @@ def hnsw_levels(n: int, m: int = 16, seed: int = 0) -> np.ndarray:
         raise InvalidConfigError(f"m must be at least 2, got {m}")
     u = 1.0 - np.random.default_rng(check.non_negative_int("seed", seed)).random(n)
     return np.floor(-np.log(u) / np.log(m)).astype(np.int64)
+
+
+class HNSWGraph(NamedTuple):
+    """A small HNSW-like layered graph: ``levels (n,)`` each node's top layer, ``layers[l]``
+    an ``(n, k_l)`` neighbour array in global node indices (the exact kNN among the nodes on
+    layer ``l``; rows of nodes not on it are unused), ``entry`` the search's start on the top
+    layer."""
+
+    levels: np.ndarray
+    layers: tuple[np.ndarray, ...]
+    entry: int
+
+
+def _layer_graph(x: np.ndarray, on_layer: np.ndarray, k: int) -> np.ndarray:
+    """kNN among the nodes ``on_layer``, as rows of a full ``(n, k_l)`` array."""
+    nodes = np.flatnonzero(on_layer)
+    width = min(k, len(nodes) - 1)
+    graph = np.repeat(np.arange(len(x), dtype=np.int64)[:, None], width, axis=1)
+    if width:
+        graph[nodes] = nodes[knn_graph(x[nodes], width)]
+    return graph
+
+
+def hnsw_graph(vectors: Any, k: int, m: int = 16, seed: int = 0) -> HNSWGraph:
+    """Levels from :func:`hnsw_levels` and on each layer the exact ``k``-NN graph of its
+    nodes (fewer where a layer has ``k`` nodes or fewer); the entry is the lowest-index node
+    on the top layer. Search it with :func:`layered_search`."""
+    x = check.as_matrix(vectors, "vectors").astype(np.float64)
+    k = check.positive_int("k", k)
+    levels = hnsw_levels(len(x), m, seed)
+    layers = tuple(_layer_graph(x, levels >= layer, k) for layer in range(int(levels.max()) + 1))
+    return HNSWGraph(levels, layers, int(np.argmax(levels)))
+
+
+Search = Callable[[Any, Any, Any, Any], tuple[np.ndarray, np.ndarray]]
+"""``(vectors, graph, targets, entries) -> (final nodes, moves)``: greedy or a navigator."""
+
+
+def layered_search(search: Search, vectors: Any, graph: HNSWGraph, targets: Any) -> tuple[np.ndarray, np.ndarray]:
+    """HNSW's descent: ``search`` on the top layer from its entry, then on each layer below
+    from where the layer above ended. Returns the final nodes and the moves over all layers."""
+    m = len(check.as_matrix(targets, "targets"))
+    nodes, total = np.full(m, graph.entry, dtype=np.intp), np.zeros(m, dtype=np.int64)
+    for layer in reversed(graph.layers):
+        nodes, hops = search(vectors, layer, targets, nodes)
+        total += hops
+    return nodes, total
 
 
 def _inputs(vectors: Any, graph: Any, targets: Any, entry: Any) -> tuple[np.ndarray, ...]:
@@ -234,10 +285,17 @@ def compare(
     navigator: Navigator, vectors: Any, graph: Any, targets: Any, entry: Any = 0, *, seed: int = 0
 ) -> dict[str, SearchReport]:
     """Greedy search and the navigator (sampled with ``seed``, and its argmax) on the same
-    graph, entries and targets: ``{"greedy", "navigator", "navigator_argmax"}``."""
-    runs = {
-        "greedy": greedy_search(vectors, graph, targets, entry),
-        "navigator": navigator.search(vectors, graph, targets, entry, seed=seed),
-        "navigator_argmax": navigator.search(vectors, graph, targets, entry, seed=None),
+    graph, entries and targets: ``{"greedy", "navigator", "navigator_argmax"}``. On an
+    :class:`HNSWGraph` each searches layer by layer (:func:`layered_search`; ``entry`` unused)."""
+    searches: dict[str, Search] = {
+        "greedy": greedy_search,
+        "navigator": functools.partial(navigator.search, seed=seed),
+        "navigator_argmax": functools.partial(navigator.search, seed=None),
     }
-    return {name: search_report(vectors, targets, *run) for name, run in runs.items()}
+
+    def run(search: Search) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(graph, HNSWGraph):
+            return layered_search(search, vectors, graph, targets)
+        return search(vectors, graph, targets, entry)
+
+    return {name: search_report(vectors, targets, *run(search)) for name, search in searches.items()}
