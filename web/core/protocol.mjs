@@ -11,7 +11,7 @@
 // bytes; `broken` says the failure was not a Python error (the interpreter may be
 // unusable), so the pool replaces the worker. Errors travel as data (an ErrorEnvelope)
 // and are rebuilt as instances of errors.mjs's classes.
-import { ProtocolError } from './errors.mjs';
+import { ProtocolError, show } from './errors.mjs';
 
 /**
  * @typedef {{ name: string, message: string, details: Record<string, unknown> }} ErrorEnvelope
@@ -56,11 +56,12 @@ export function envelope(err) {
   return { name: err?.name ?? 'Error', message: err?.message ?? String(err), details: err?.details ?? {} };
 }
 
+/** The answer to request `id` when it succeeded. */
 export const answer = (id, result, wasm) => ({ id, ok: true, result, wasm });
+/** The answer to request `id` when it failed with `error`. */
 export const failure = (id, error, wasm, broken) => ({ id, ok: false, error: envelope(error), wasm, broken });
+/** A boot phase of request `id` done (more answers follow). */
 export const progress = (id, phase) => ({ id, progress: phase });
-
-const describeValue = (value) => (typeof value === 'string' ? JSON.stringify(value) : typeof value);
 
 /**
  * Why `message` is not a request a worker can run, as a ProtocolError, or null: a worker
@@ -68,17 +69,17 @@ const describeValue = (value) => (typeof value === 'string' ? JSON.stringify(val
  * @param {unknown} message
  */
 export function malformed(message) {
-  if (typeof message !== 'object' || message === null) return new ProtocolError(`a request must be an object, got ${describeValue(message)}`, {});
+  if (typeof message !== 'object' || message === null) return new ProtocolError(`a request must be an object, got ${show(message)}`, {});
   const { id, op, args } = message;
-  if (!Number.isSafeInteger(id)) return new ProtocolError(`a request needs an integer id, got ${describeValue(id)}`, {});
+  if (!Number.isSafeInteger(id)) return new ProtocolError(`a request needs an integer id, got ${show(id)}`, {});
   if (typeof op !== 'string' || !Object.hasOwn(OPS, op)) {
-    return new ProtocolError(`unknown op ${describeValue(op)}; a worker serves ${Object.keys(OPS).join(', ')}`, { op: String(op) });
+    return new ProtocolError(`unknown op ${show(op)}; a worker serves ${Object.keys(OPS).join(', ')}`, { op: String(op) });
   }
   if (!Array.isArray(args) || args.length > OPS[op].length) {
-    return new ProtocolError(`${op} takes [${OPS[op].join(', ')}], got ${Array.isArray(args) ? `${args.length} arguments` : describeValue(args)}`, { op });
+    return new ProtocolError(`${op} takes [${OPS[op].join(', ')}], got ${Array.isArray(args) ? `${args.length} arguments` : show(args)}`, { op });
   }
   if (op === 'call' && !Object.hasOwn(METHODS, args[1])) {
-    return new ProtocolError(`unknown method ${describeValue(args[1])}; call runs ${Object.keys(METHODS).join(', ')}`, { op, method: String(args[1]) });
+    return new ProtocolError(`unknown method ${show(args[1])}; call runs ${Object.keys(METHODS).join(', ')}`, { op, method: String(args[1]) });
   }
   return null;
 }
