@@ -26,14 +26,15 @@ def in_ball(x: np.ndarray, radius: float = 0.9) -> np.ndarray:
     return (x / np.maximum(norms, 1.0) * radius).astype(np.float32)
 
 
-def call_backward(attn, q, k, v, g, mask, *, single: bool):
+def call_backward(attn, q, k, v, g, mask, *, single: bool, **options):
     """``attn.backward`` on the first query alone (``single``) or on the batch; the query
-    gradient comes back 2-D either way, to compare with a batched autograd run."""
+    gradient comes back 2-D either way, to compare with a batched autograd run. ``options``
+    (``causal``, per-call inputs) go to both forms."""
     if single:
-        grads = attn.backward(q[0], k, v, g[0], mask=mask[0])
+        grads = attn.backward(q[0], k, v, g[0], mask=mask[0], **options)
         assert grads.query.shape == q[0].shape
         return grads, grads.query[None, :]
-    grads = attn.backward(q, k, v, g, mask=mask)
+    grads = attn.backward(q, k, v, g, mask=mask, **options)
     return grads, grads.query
 
 

@@ -398,29 +398,27 @@ def test_unconvertible_numbers_are_invalid_input(name: str, kind: str) -> None:
                             raise AssertionError(f"{method} with {operand}[0] = {label} (list={as_list}): {err!r}") from err
 
 
+# per-call inputs with one entry per key, and those with a row per key: (keyword, config width)
+_VECTOR_EXTRAS = {"rope": "distances", "dual_space": "graph_mask", "hnsw_aware": "hnsw_layers"}
+_MATRIX_EXTRAS = {"edge_featured": ("edge_features", "edge_dim"), "structural": ("structural_features", "num_features")}
+
+
 def _extra_with(name: str, n: int, value: Any) -> dict[str, Any]:
-    arr = np.ones((n,), dtype=object)
-    arr[0] = value
-    if name == "rope":
-        return {"distances": arr}
-    if name == "edge_featured":
-        e = np.ones((n, build(name, 8).config.edge_dim), dtype=object)
+    if name in _VECTOR_EXTRAS:
+        arr = np.ones((n,), dtype=object)
+        arr[0] = value
+        return {_VECTOR_EXTRAS[name]: arr}
+    if name in _MATRIX_EXTRAS:
+        keyword, width = _MATRIX_EXTRAS[name]
+        e = np.ones((n, getattr(build(name, 8).config, width)), dtype=object)
         e[0, 0] = value
-        return {"edge_features": e}
-    if name == "dual_space":
-        return {"graph_mask": arr}
-    if name == "hnsw_aware":
-        return {"hnsw_layers": arr}
-    if name == "structural":
-        f = np.ones((n, build(name, 8).config.num_features), dtype=object)
-        f[0, 0] = value
-        return {"structural_features": f}
+        return {keyword: e}
     return {}
 
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    cases(["rope", "edge_featured", "dual_space", "hnsw_aware", "structural"], ["not_numbers", "beyond_float32"], "types/extras_"),
+    cases(sorted({*_VECTOR_EXTRAS, *_MATRIX_EXTRAS}), ["not_numbers", "beyond_float32"], "types/extras_"),
 )
 def test_unconvertible_per_call_inputs_are_invalid_input(name: str, kind: str) -> None:
     attn = build(name, 8)

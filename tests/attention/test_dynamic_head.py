@@ -8,7 +8,9 @@ import pytest
 
 import ruvector_attention as ra
 
+from ..conftest import call_backward
 from ..oracles import needs_torch, torch
+from .offset_keys import assert_gradients_match
 from .test_multi_head import _randomise_biases, _torch_mha
 
 
@@ -139,16 +141,6 @@ def test_backward_matches_autograd(rng, single, fixed):
     tq, tk, tv = (torch.tensor(x, requires_grad=True) for x in (q, k, v))
     out, params = _torch_dynamic(attn.parameters(), 3, tq, tk, tv, torch.tensor(mask), active)
     (out * torch.tensor(g)).sum().backward()
-    if single:
-        grads = attn.backward(q[0], k, v, g[0], mask=mask[0])
-        query_grad = grads.query[None]
-    else:
-        grads = attn.backward(q, k, v, g, mask=mask)
-        query_grad = grads.query
+    grads, query_grad = call_backward(attn, q, k, v, g, mask, single=single)
     np.testing.assert_allclose(attn.compute_batch(q, k, v, mask=mask), out.detach().numpy(), atol=1e-5)
-    np.testing.assert_allclose(query_grad, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.keys, tk.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)
-    assert set(grads.params) == set(params)
-    for name, tensor in params.items():
-        np.testing.assert_allclose(grads.params[name], tensor.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+    assert_gradients_match(grads, query_grad, (tq, tk, tv), params)

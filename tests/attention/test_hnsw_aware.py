@@ -8,8 +8,8 @@ import pytest
 
 import ruvector_attention as ra
 
-from ..conftest import call_backward
 from ..oracles import F, needs_torch, torch
+from .offset_keys import assert_backward_matches_autograd, assert_every_entry_raises
 
 
 def _zeroed(dim: int, max_layers: int = 4) -> ra.HNSWAwareAttention:
@@ -72,33 +72,12 @@ def test_layers_shared_by_every_block_of_rows(rng, monkeypatch):
 @pytest.mark.parametrize("single", [True, False])
 @pytest.mark.parametrize("causal", [False, True])
 def test_backward_matches_autograd(rng, single, causal):
-    m, n, d, L = (1 if single else 5), 7, 8, 4
-    attn = _randomised(d, rng, L)
-    q, k, v, g = (rng.normal(size=s) for s in [(m, d), (n, d), (n, 3), (m, 3)])
-    layers = rng.integers(0, L, n)
-    mask = rng.random((m, n)) < 0.8
-    mask[:, -1] = True
-    p = attn.parameters()
-    tq, tk, tv = (torch.tensor(x, requires_grad=True) for x in (q, k, v))
-    te, tb = (torch.tensor(p[name].astype(np.float64), requires_grad=True) for name in ("layer_embedding", "layer_bias"))
+    attn = _randomised(8, rng)
+    layers = rng.integers(0, 4, 7)
     index = torch.tensor(layers)
-    scores = tq @ (tk + te[index]).T / np.sqrt(d) + tb[index]
-    visible = torch.tensor(mask)
-    if causal and not single:
-        visible &= torch.ones(m, n, dtype=torch.bool).tril(diagonal=n - m)
-    weights = torch.softmax(scores.masked_fill(~visible, -torch.inf), dim=-1)
-    (weights @ tv * torch.tensor(g)).sum().backward()
-    if single:
-        grads = attn.backward(q[0], k, v, g[0], mask=mask[0], hnsw_layers=layers)
-        query_grad = grads.query[None]
-    else:
-        grads = attn.backward(q, k, v, g, mask=mask, causal=causal, hnsw_layers=layers)
-        query_grad = grads.query
-    np.testing.assert_allclose(query_grad, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.keys, tk.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.params["layer_embedding"], te.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.params["layer_bias"], tb.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert_backward_matches_autograd(
+        attn, lambda p: (p["layer_embedding"][index], p["layer_bias"][index]), rng, single=single, causal=causal, hnsw_layers=layers
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,14 +94,7 @@ def test_backward_matches_autograd(rng, single, causal):
 )
 def test_bad_layers_are_typed_errors(rng, layers, error):
     attn = ra.HNSWAwareAttention(4, max_layers=4)
-    q, k, v = rng.normal(size=(2, 4)), rng.normal(size=(4, 4)), rng.normal(size=(4, 2))
-    for call in (
-        lambda: attn.compute(q[0], k, v, hnsw_layers=layers),
-        lambda: attn.compute_batch(q, k, v, hnsw_layers=layers),
-        lambda: attn.backward(q, k, v, np.ones((2, 2)), hnsw_layers=layers),
-    ):
-        with pytest.raises(error, match="hnsw_layers"):
-            call()
+    assert_every_entry_raises(attn, error, rng, hnsw_layers=layers)
 
 
 def test_integral_floats_are_layers(rng):

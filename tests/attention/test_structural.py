@@ -9,6 +9,7 @@ import pytest
 import ruvector_attention as ra
 
 from ..oracles import F, needs_torch, torch
+from .offset_keys import assert_backward_matches_autograd, assert_every_entry_raises
 
 
 def _with(dim: int, w_s: np.ndarray) -> ra.StructuralAttention:
@@ -62,30 +63,11 @@ def test_features_shared_by_every_block_of_rows(rng, monkeypatch):
 @pytest.mark.parametrize("single", [True, False])
 @pytest.mark.parametrize("causal", [False, True])
 def test_backward_matches_autograd(rng, single, causal):
-    m, n, d = (1 if single else 5), 7, 8
-    attn = _with(d, rng.normal(size=(3, d)))
-    q, k, v, g = (rng.normal(size=s) for s in [(m, d), (n, d), (n, 3), (m, 3)])
-    features = rng.normal(size=(n, 3))
-    mask = rng.random((m, n)) < 0.8
-    mask[:, -1] = True
-    tq, tk, tv = (torch.tensor(x, requires_grad=True) for x in (q, k, v))
-    tw = torch.tensor(attn.parameters()["w_s"].astype(np.float64), requires_grad=True)
-    scores = tq @ (tk + torch.tensor(features) @ tw).T / np.sqrt(d)
-    visible = torch.tensor(mask)
-    if causal and not single:
-        visible &= torch.ones(m, n, dtype=torch.bool).tril(diagonal=n - m)
-    weights = torch.softmax(scores.masked_fill(~visible, -torch.inf), dim=-1)
-    (weights @ tv * torch.tensor(g)).sum().backward()
-    if single:
-        grads = attn.backward(q[0], k, v, g[0], mask=mask[0], structural_features=features)
-        query_grad = grads.query[None]
-    else:
-        grads = attn.backward(q, k, v, g, mask=mask, causal=causal, structural_features=features)
-        query_grad = grads.query
-    np.testing.assert_allclose(query_grad, tq.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.keys, tk.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.values, tv.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(grads.params["w_s"], tw.grad.numpy(), rtol=1e-4, atol=1e-5)
+    attn = _with(8, rng.normal(size=(3, 8)))
+    features = rng.normal(size=(7, 3))
+    assert_backward_matches_autograd(
+        attn, lambda p: (torch.tensor(features) @ p["w_s"], 0.0), rng, single=single, causal=causal, structural_features=features
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,14 +83,7 @@ def test_backward_matches_autograd(rng, single, causal):
 )
 def test_bad_features_are_typed_errors(rng, features, error):
     attn = ra.StructuralAttention(4, num_features=2)
-    q, k, v = rng.normal(size=(2, 4)), rng.normal(size=(4, 4)), rng.normal(size=(4, 2))
-    for call in (
-        lambda: attn.compute(q[0], k, v, structural_features=features),
-        lambda: attn.compute_batch(q, k, v, structural_features=features),
-        lambda: attn.backward(q, k, v, np.ones((2, 2)), structural_features=features),
-    ):
-        with pytest.raises(error, match="structural_features"):
-            call()
+    assert_every_entry_raises(attn, error, rng, structural_features=features)
 
 
 def test_parameters_seeded_small_and_loadable(tmp_path):
