@@ -72,7 +72,7 @@ class OffsetKeyAttention(DifferentiableAttention):
         """Parameter gradients from ``∂L/∂a (n, d)`` and ``∂L/∂c (n,)``."""
 
     def _augmented(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> tuple[np.ndarray, np.ndarray]:
-        """``(\tilde Q, \tilde K)``: shifted keys, with the bias column when there is a bias."""
+        """The queries and shifted keys, each with the bias column when there is a bias."""
         terms = self._terms(ctx)
         shifted = _finite_sum(keys, terms.offsets)
         if terms.bias is None:

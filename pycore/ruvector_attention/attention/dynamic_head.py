@@ -113,7 +113,6 @@ class DynamicHeadAttention(MultiHeadAttention):
 
     Config = DynamicHeadConfig  # type: ignore[assignment]
     config: DynamicHeadConfig  # type: ignore[assignment]
-    complexity = "O(n^2)"
 
     def _setup(self) -> None:
         super()._setup()
@@ -125,17 +124,18 @@ class DynamicHeadAttention(MultiHeadAttention):
     def set_active_heads(self, k: int | None) -> None:
         """Keep exactly the ``k`` most important heads of every query from now on
         (``1 <= k <= max_heads``); ``None`` returns to the threshold rule."""
-        if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= self.config.max_heads):
+        whole = isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+        if k is not None and not (whole and 1 <= k <= self.config.max_heads):
             raise InvalidConfigError(f"set_active_heads needs an integer in [1, {self.config.max_heads}] or None, got {k!r}")
         self._fixed_heads = None if k is None else int(k)
 
-    def importance(self, queries: np.ndarray) -> np.ndarray:
+    def _importance(self, queries: np.ndarray) -> np.ndarray:
         """``softmax(q W_g)`` over the heads of validated queries: ``(m, max_heads)``."""
         return masked_softmax(matmul(queries, self._params["w_gate"]))
 
     def _gating(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Importance, active heads and renormalised gates, each ``(m, max_heads)``."""
-        probs = self.importance(queries)
+        probs = self._importance(queries)
         if self._fixed_heads is None:
             active = active_heads(probs, self.config.threshold, self.config.min_heads)
         else:
@@ -166,16 +166,16 @@ class DynamicHeadAttention(MultiHeadAttention):
         return self._output(ctx.extras["gates"], self._head_outputs(queries, keys, values, ctx), ctx)
 
     def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
-        H = self.config.max_heads
+        count = self.config.max_heads
         grad_output = self._silence_blind(grad_output.copy(), ctx.vis)
         heads = self._attend(queries, keys, values, ctx.vis)
         probs, active, gates = self._gating(queries)
-        scales = H * gates.T[:, :, None]  # (H, m, 1), float64
+        scales = count * gates.T[:, :, None]  # (H, m, 1), float64
         grad_scaled = self._split(matmul(grad_output, self._params["w_o"].T))  # ∂L/∂(H g_h head_h)
         grads = self._backward_heads(
             queries, keys, values, heads, scales * grad_scaled, self._merge(scales * heads.outputs), grad_output
         )
-        grad_gates = H * np.sum(np.multiply(heads.outputs, grad_scaled, dtype=np.float64), axis=-1).T  # (m, H)
+        grad_gates = count * np.sum(np.multiply(heads.outputs, grad_scaled, dtype=np.float64), axis=-1).T  # (m, H)
         grad_probs = renormalised_backward(gates, active, probs, grad_gates)
         grad_logits = softmax_backward(probs.astype(np.float64), grad_probs)
         w_gate = self._params["w_gate"]

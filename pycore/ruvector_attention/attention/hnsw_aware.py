@@ -43,7 +43,7 @@ def layer_indices(value: Any, n: int, upper: int) -> np.ndarray:
         )
     if not np.array_equal(arr, np.floor(arr)):
         raise InvalidInputError(f"hnsw_layers must hold integers, got {arr[arr != np.floor(arr)][0]}")
-    if n and (arr.min() < 0 or arr.max() >= upper):
+    if arr.min() < 0 or arr.max() >= upper:
         raise InvalidInputError(f"hnsw_layers must be in [0, {upper}) (max_layers), got values in [{arr.min():g}, {arr.max():g}]")
     return arr.astype(np.intp)
 
