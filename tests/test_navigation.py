@@ -110,6 +110,12 @@ def test_navigation_errors(rng):
         nav.greedy_search(x, graph, x[:2], entry=-1)
     with pytest.raises(ra.DimensionMismatchError):
         nav.greedy_search(x, graph, np.ones((2, 3)))
+    with pytest.raises(ra.DimensionMismatchError):
+        nav.greedy_search(x, graph, x[:2], entry=[0, 1, 2])
+    with pytest.raises(ra.DimensionMismatchError):
+        nav.Navigator(4).search(x, graph, x[:2])
+    with pytest.raises(ra.DimensionMismatchError):
+        nav.search_report(x, x[:2], [0], [1])
     with pytest.raises(ra.InvalidConfigError):
         nav.Navigator(8, max_hops=0)
     with pytest.raises(ra.InvalidInputError):

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _validation as check
 from . import limits
-from .errors import InvalidConfigError, InvalidInputError
+from .errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
 from .kernels.neighbours import knn, knn_row_bytes
 from .kernels.softmax import masked_softmax
 from .training.optimizers import Adam
@@ -127,7 +127,10 @@ def _inputs(vectors: Any, graph: Any, targets: Any, entry: Any) -> tuple[np.ndar
     if g.ndim != 2 or len(g) != len(x) or g.dtype.kind not in "iu" or (g.size and (g.min() < 0 or g.max() >= len(x))):
         raise InvalidInputError(f"graph must be (n, k) node indices below n = {len(x)}, one row per vector")
     q = check.as_matrix(targets, "targets", cols=x.shape[1]).astype(np.float64)
-    e = np.broadcast_to(np.asarray(entry), (len(q),))
+    e = np.asarray(entry)
+    if e.ndim > 1 or (e.ndim == 1 and len(e) != len(q)):
+        raise DimensionMismatchError("entry must be one node or one per target", expected=len(q), actual=e.size)
+    e = np.broadcast_to(e, (len(q),))
     if e.dtype.kind not in "iu" or e.min() < 0 or e.max() >= len(x):
         raise InvalidInputError(f"entry must be node indices below n = {len(x)}, one or one per target")
     return x, g.astype(np.intp), q, e.astype(np.intp)
@@ -233,12 +236,20 @@ class Navigator:
         """The learned projection, by reference (an optimizer updates it in place)."""
         return {"projection": self.projection}
 
+    def _inputs(self, vectors: Any, graph: Any, targets: Any, entry: Any) -> tuple[np.ndarray, ...]:
+        x, g, q, e = _inputs(vectors, graph, targets, entry)
+        if x.shape[1] != self.dim:
+            raise DimensionMismatchError(
+                f"vectors must have the navigator's dim {self.dim} values", expected=self.dim, actual=x.shape[1]
+            )
+        return x, g, q, e
+
     def search(
         self, vectors: Any, graph: Any, targets: Any, entry: Any = 0, *, seed: int | None = 0
     ) -> tuple[np.ndarray, np.ndarray]:
         """Walks sampled from the policy (``seed=None``: its argmax at each step); final nodes
         and moves, ``(m,)`` each."""
-        x, g, q, e = _inputs(vectors, graph, targets, entry)
+        x, g, q, e = self._inputs(vectors, graph, targets, entry)
         rng = None if seed is None else np.random.default_rng(check.non_negative_int("seed", seed))
         node, hops, _ = _walk(x, g, q, e, self.max_hops, _sampler(self.projection.astype(np.float64), rng))
         return node, hops
@@ -248,7 +259,7 @@ class Navigator:
     ) -> tuple[float, dict[str, np.ndarray]]:
         """One batch of walks, one per target: ``(mean reward, ∇_W of -J)`` with
         ``∇J = mean_b (R_b - mean R) Σ_t ∇_W log π(a_t)`` (minimise with any optimizer)."""
-        x, g, q, e = _inputs(vectors, graph, targets, entry)
+        x, g, q, e = self._inputs(vectors, graph, targets, entry)
         node, hops, terms = _walk(x, g, q, e, self.max_hops, _sampler(self.projection.astype(np.float64), rng))
         best = _nearest(x, q)
         reward = -(np.sum((x[node] - q) ** 2, 1) - np.sum((x[best] - q) ** 2, 1)) - self.hop_cost * hops
@@ -277,8 +288,10 @@ def search_report(vectors: Any, targets: Any, nodes: Any, hops: Any) -> SearchRe
     """Recall@1 of ``nodes`` against the targets' exact nearest vectors, and the mean hops."""
     x = check.as_matrix(vectors, "vectors").astype(np.float64)
     q = check.as_matrix(targets, "targets", cols=x.shape[1]).astype(np.float64)
-    found = np.asarray(nodes) == _nearest(x, q)
-    return SearchReport(float(found.mean()), float(np.mean(hops)))
+    nodes, hops = np.asarray(nodes), np.asarray(hops)
+    if nodes.shape != (len(q),) or hops.shape != (len(q),):
+        raise DimensionMismatchError("nodes and hops must hold one value per target", expected=len(q), actual=nodes.size)
+    return SearchReport(float(np.mean(nodes == _nearest(x, q))), float(hops.mean()))
 
 
 def compare(
