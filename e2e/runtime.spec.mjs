@@ -202,3 +202,31 @@ test('aborting or timing out a running call replaces its worker; what was made b
   expect(result.afterTimeout).toEqual(result.before);
   expect(result.workers).toBe(1);
 });
+
+test('a real model: all-MiniLM-L6-v2 loaded by URL in both workers, as in Node', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/e2e/harness.html');
+  const result = await page.evaluate(async () => {
+    const { createRuntime } = await import('/web/index.mjs');
+    const rt = await createRuntime({ workers: 2 });
+    const model = await rt.loadModel('/models/all-MiniLM-L6-v2.zip');
+    const texts = ['A man is eating food.', 'A man eats a meal.'];
+    const [a, b] = await Promise.all(texts.map((text) => model.encode(text))); // one per worker
+    const swapped = await model.encode(texts[0], { mechanism: 'flash', layers: [0, 5] });
+    const dot = (x, y) => x.reduce((sum, v, i) => sum + v * y[i], 0);
+    const bad = await model.encode(7).catch((err) => err.name);
+    await rt.close();
+    return {
+      info: model.info, tokens: a.tokens, size: a.attentions.length,
+      norm: Math.sqrt(dot(a.embedding, a.embedding)), similar: dot(a.embedding, b.embedding),
+      flash: dot(a.embedding, swapped.embedding), bad,
+    };
+  });
+  expect(result.info.layers).toBe(6);
+  expect(result.tokens).toEqual(['[CLS]', 'a', 'man', 'is', 'eating', 'food', '.', '[SEP]']);
+  expect(result.size).toBe(6 * 12 * 8 * 8);
+  expect(result.norm).toBeCloseTo(1, 5);
+  expect(result.similar).toBeGreaterThan(0.8);
+  expect(result.flash).toBeGreaterThan(0.99999);
+  expect(result.bad).toBe('InvalidInputError');
+});

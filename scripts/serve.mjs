@@ -1,6 +1,6 @@
 // The demo's static server:
 //   node scripts/serve.mjs [--port 8000] [--host 127.0.0.1] [--no-isolation] [--dir DIR]
-// Serves web/, wheels/, e2e/, bench/, node_modules/pyodide/ and
+// Serves web/, wheels/, dist/models/ (at /models/), e2e/, bench/, node_modules/pyodide/ and
 // node_modules/@ruvector/attention-wasm/ of this checkout (the layout of an app that serves
 // its node_modules/; pages map `pyodide/` to /node_modules/pyodide/ in an import map) with COOP/COEP (cross-origin isolation, so SharedArrayBuffer is available) unless
 // --no-isolation, and the JupyterLite site (dist/lite) at /lite/ always without them (its
@@ -27,6 +27,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROOTS = [
   [['web'], 'web', true],
   [['wheels'], 'wheels', true],
+  [['models'], 'dist/models', true],
   [['e2e'], 'e2e', true],
   [['bench'], 'bench', true],
   [['node_modules', 'pyodide'], 'node_modules/pyodide', true],

@@ -52,6 +52,7 @@ export function createRuntime(options) {
     spawn,
     sharedMemory: globalThis.crossOriginIsolated === true,
     defaultWorkers: Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4)),
+    resolve: absolute,
     bootOptions: ({ indexURL = DEFAULT_INDEX_URL, packagesURL = DEFAULT_PACKAGES_URL, wheelURL }) => ({
       indexURL: directory(absolute(indexURL)), packagesURL: directory(absolute(packagesURL)), wheelURL: absolute(wheelURL),
     }),

@@ -22,13 +22,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import _validation as check
+from . import models
 from .base import Attention
 from .errors import AttentionError, InvalidConfigError, InvalidInputError
 from .registry import mechanisms as registered_names
 from .registry import resolve
 
 __all__ = [
-    "METHODS", "buffer", "mechanisms", "describe", "create", "call", "dispose", "upload", "release", "take_error",
+    "METHODS", "buffer", "mechanisms", "describe", "create", "call", "dispose", "upload", "release",
+    "load_model", "encode", "dispose_model", "take_error",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +40,8 @@ METHODS = ("compute", "weights", "compute_batch", "weights_batch", "head_weights
 
 _handles: dict[int, Attention] = {}
 _resident: dict[int, check.Checked] = {}
+_models: dict[int, models.Encoder] = {}
+_swapped: dict[tuple[int, str], models.Encoder] = {}
 _last_error: str | None = None
 
 
@@ -188,3 +192,53 @@ def call(
     queries = _matrix(query, "queries", rows=query_rows, cols=attn.dim)
     rows_of = None if row_offset is None else (row_offset, total_rows)
     return getattr(attn, method)(queries, *inputs, causal=causal, rows=rows_of, **extras)
+
+
+@_reporting
+def load_model(model: int, path: str) -> str:
+    """Load the checkpoint at ``path`` (a folder or ``.zip``; models.load) under id
+    ``model``; returns its shape as JSON: layers, heads, hidden size, max positions."""
+    encoder = models.load(path)
+    _models[int(model)] = encoder
+    config = encoder.config
+    return json.dumps({
+        "layers": config.num_layers, "heads": config.num_heads, "hidden_size": config.hidden_size,
+        "max_positions": config.max_positions, "pooling": encoder.pooling,
+    })
+
+
+def _encoder(model: int, swap_json: str | None) -> models.Encoder:
+    """Model ``model``, or its copy with ``{"mechanism", "layers", "config"}`` swapped in (kept)."""
+    encoder = _models.get(int(model))
+    if encoder is None:
+        raise InvalidInputError(f"no model with id {model} (disposed?)")
+    if swap_json is None:
+        return encoder
+    key = (int(model), swap_json)
+    if key not in _swapped:
+        swap = json.loads(swap_json)
+        if not isinstance(swap, dict) or not isinstance(swap.get("mechanism"), str):
+            raise InvalidConfigError(f"a swap needs a mechanism name, got {swap_json}")
+        options = swap.get("config") or {}
+        if not isinstance(options, dict):
+            raise InvalidConfigError(f"a swap's config must be an object of options, got {options!r}")
+        _swapped[key] = encoder.with_attention(swap["mechanism"], swap.get("layers"), **options)
+    return _swapped[key]
+
+
+@_reporting
+def encode(model: int, text: str, swap_json: str | None = None) -> tuple[str, np.ndarray, np.ndarray]:
+    """``text`` through model ``model`` (with ``swap_json``'s mechanism in its layers, if
+    given): JSON of its tokens and ids, every layer's attention weights flat
+    ``(layers, heads, n, n)`` float32, and the sentence embedding."""
+    out = _encoder(model, swap_json)(text)
+    meta = json.dumps({"tokens": out.tokens, "input_ids": out.input_ids.tolist()})
+    return meta, np.ascontiguousarray(np.stack(out.attentions), dtype=np.float32).reshape(-1), out.embedding
+
+
+@_reporting
+def dispose_model(model: int) -> None:
+    _models.pop(int(model), None)
+    for key in [key for key in _swapped if key[0] == int(model)]:
+        del _swapped[key]
+

@@ -2,7 +2,7 @@
 // real usage (API.md §5) and reject misuse.
 import {
   createRuntime, loadCompat, DimensionMismatchError, DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL,
-  type MechanismName, type Runtime,
+  type Encoding, type MechanismName, type Runtime,
 } from 'ruvector-attention-py/node';
 import * as web from 'ruvector-attention-py/web';
 import { AttentionVisualizer, type VisualizerData } from 'ruvector-attention-py/visualizer';
@@ -38,6 +38,12 @@ async function main(): Promise<void> {
   view.render(data);
   const png: Blob = await view.toPNG();
   console.log(DEFAULT_INDEX_URL, browser, png, view.head);
+  const model = await rt.loadModel('dist/models/all-MiniLM-L6-v2.zip');
+  const encoding: Encoding = await model.encode('The cat sat.', { mechanism: 'flash', layers: [0] });
+  const heads: number = model.info.heads;
+  console.log(encoding.tokens.join(' '), encoding.attentions.length, heads);
+  // @ts-expect-error: encode takes a string
+  await model.encode(5);
 }
 
 void main();

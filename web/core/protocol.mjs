@@ -30,6 +30,9 @@ export const OPS = Object.freeze({
   dispose: ['handle'],
   upload: ['tensor', 'data', 'rows', 'cols'],
   release: ['tensor'],
+  loadModel: ['model', 'source'],
+  encode: ['model', 'text', 'swap'],
+  disposeModel: ['model'],
   memory: [],
 });
 

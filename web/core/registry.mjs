@@ -8,6 +8,7 @@ import { invalidInput } from './errors.mjs';
 
 export const mechanismKey = (handle) => `mechanism ${handle}`;
 export const matrixKey = (id) => `uploaded matrix ${id}`;
+export const modelKey = (id) => `model ${id}`;
 
 /** The rejection of a request that needs an entry no longer registered. */
 export const goneError = (key) => invalidInput(`${key} is no longer available (disposed or released)`);

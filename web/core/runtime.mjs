@@ -5,10 +5,11 @@
 import { callOptions, guard, optionalCount, plainConfig } from './checks.mjs';
 import { UnknownMechanismError, invalidConfig, invalidInput, show } from './errors.mjs';
 import { AttentionHandle } from './handle.mjs';
+import { ModelHandle, modelSource } from './model.mjs';
 import { ResidentMatrix, flatten } from './matrix.mjs';
 import { Pool } from './pool.mjs';
 import { request } from './protocol.mjs';
-import { matrixKey, mechanismKey } from './registry.mjs';
+import { matrixKey, mechanismKey, modelKey } from './registry.mjs';
 import { runtimeOptions } from './runtime-options.mjs';
 import { sharedCopy } from './transfer.mjs';
 
@@ -31,14 +32,16 @@ export class Runtime {
   #pool;
   /** @type {import('./handle.mjs').Context} what each AttentionHandle needs */
   #context;
+  #resolve;
   #nextId = 1;
 
   /**
    * @param {Pool} pool started
    * @param {{ sharedMemory?: boolean, onProgress?: (progress: object) => void }} [options]
    */
-  constructor(pool, { sharedMemory = false, onProgress } = {}) {
+  constructor(pool, { sharedMemory = false, onProgress, resolve = (url) => url } = {}) {
     this.#pool = pool;
+    this.#resolve = resolve;
     const progress = (report) => {
       try {
         onProgress?.(report);
@@ -108,6 +111,24 @@ export class Runtime {
     return new ResidentMatrix(tensor, rows, columns, () => this.#pool.forget(key));
   }
 
+  /**
+   * Load a real model (a BERT-family checkpoint .zip, e.g. all-MiniLM-L6-v2) in the
+   * workers: from a path or URL that each worker reads itself, or from its bytes (sent to
+   * each worker once). It is loaded and checked in one worker now, in each other worker
+   * the first time one of its requests runs there.
+   */
+  async loadModel(source, options) {
+    const { call } = callOptions(options, [], 'loadModel');
+    const data = modelSource(source, { sharedMemory: this.sharedMemory, resolve: this.#resolve });
+    const id = this.#nextId++;
+    const key = modelKey(id);
+    const info = await this.#pool.run(request('loadModel', id, data), {
+      ...call,
+      defines: { key, teardown: request('disposeModel', id) },
+    });
+    return new ModelHandle(this.#pool, id, key, info);
+  }
+
   /** Memory of each worker (for leak checks). */
   async memory() {
     return this.#pool.memory();
@@ -132,10 +153,10 @@ export class Runtime {
 /**
  * Start a runtime on `environment`: { spawn() (a worker endpoint), sharedMemory,
  * defaultWorkers, bootOptions({ indexURL, packagesURL, wheelURL }) (what each worker boots
- * with) }.
+ * with), resolve(url) (a model's path or URL as the workers read it) }.
  * Resolves once every worker has booted.
  */
-export async function openRuntime(options, { spawn, sharedMemory, defaultWorkers, bootOptions }) {
+export async function openRuntime(options, { spawn, sharedMemory, defaultWorkers, bootOptions, resolve }) {
   const checked = guard(() => runtimeOptions(options, defaultWorkers), (err) => invalidConfig(`createRuntime options: ${err?.message ?? show(err)}`));
   const boot = guard(() => bootOptions(checked), (err) => invalidConfig(`indexURL/packagesURL/wheelURL: ${err?.message ?? show(err)}`));
   const pool = new Pool({
@@ -147,5 +168,5 @@ export async function openRuntime(options, { spawn, sharedMemory, defaultWorkers
     requestTimeoutMs: checked.requestTimeoutMs,
   });
   await pool.start();
-  return new Runtime(pool, { sharedMemory, onProgress: checked.onProgress });
+  return new Runtime(pool, { sharedMemory, onProgress: checked.onProgress, resolve });
 }

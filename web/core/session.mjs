@@ -5,7 +5,8 @@ import { toCamelCase, toSnakeCase } from './names.mjs';
 
 export const PACKAGE = 'ruvector-attention-py';
 
-// Errors that Python raised and recorded (rebuilt with their class): the interpreter is fine.
+// Errors that Python raised and recorded (rebuilt with their class), or that the session
+// raised itself for the caller's input: the interpreter is fine.
 const pythonErrors = new WeakSet();
 
 /** Whether `err` is a Python error rebuilt by a session (any other failure may have left
@@ -53,7 +54,7 @@ export async function bootSession({ loadPyodide, pyodideOptions, wheelURL, readB
   if (wheelURL) {
     installWheel(py, await readBinary(wheelURL));
   }
-  const session = new PythonSession(py);
+  const session = new PythonSession(py, readBinary);
   onStep('wheel');
   return session;
 }
@@ -75,12 +76,19 @@ function copyOut(array) {
 export class PythonSession {
   #py;
   #bridge;
+  #readBinary;
 
-  constructor(py) {
+  /**
+   * @param py a booted Pyodide with our package
+   * @param {(url: string) => Promise<Uint8Array>} readBinary the environment's file or URL reader
+   */
+  constructor(py, readBinary) {
     this.#py = py;
+    this.#readBinary = readBinary;
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
-    for (const name of ['buffer', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release', 'take_error']) {
+    const names = ['buffer', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release'];
+    for (const name of [...names, 'load_model', 'encode', 'dispose_model', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
     module.destroy();
@@ -169,6 +177,54 @@ export class PythonSession {
 
   release(id) {
     this.#invoke('release', id);
+  }
+
+  /**
+   * Load a checkpoint (models.load: a .zip) under `id` from `source`: its bytes, or a path
+   * or URL this worker reads itself. The bytes pass through a file in Pyodide's memory
+   * file system, removed once loaded. Returns its shape (camelCase).
+   */
+  async loadModel(id, source) {
+    const bytes = typeof source === 'string' ? await this.#read(source) : source;
+    const path = `/tmp/model-${id}.zip`;
+    this.#py.FS.writeFile(path, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    try {
+      return toCamelCase(JSON.parse(this.#invoke('load_model', id, path)));
+    } finally {
+      this.#py.FS.unlink(path);
+    }
+  }
+
+  /**
+   * `text` through model `id` (optionally with `swap` = { mechanism, layers, config }):
+   * { tokens, inputIds, attentions: Float32Array(layers·heads·n·n), embedding: Float32Array }.
+   */
+  encode(id, text, swap = null) {
+    const result = this.#invoke('encode', id, text, swap === null ? null : JSON.stringify(toSnakeCase(swap)));
+    try {
+      const meta = toCamelCase(JSON.parse(result.get(0)));
+      return { ...meta, attentions: copyOut(result.get(1)), embedding: copyOut(result.get(2)) };
+    } finally {
+      result.destroy();
+    }
+  }
+
+  /** A file or URL's bytes; a failure to read it is the caller's InvalidInputError (the
+   * interpreter is fine). */
+  async #read(source) {
+    try {
+      return await this.#readBinary(source);
+    } catch (err) {
+      const error = rebuildError({
+        name: 'InvalidInputError', message: `could not read ${source}: ${err?.message ?? err}`, details: { source },
+      });
+      pythonErrors.add(error);
+      throw error;
+    }
+  }
+
+  disposeModel(id) {
+    this.#invoke('dispose_model', id);
   }
 
   /** Bytes of WebAssembly memory (it only grows). */

@@ -143,9 +143,49 @@ export interface Runtime {
   /** Keep a matrix in the workers (validated once); pass the result as keys or values
    * afterwards. A flat Float32Array needs `rows` or `cols`. */
   upload(matrix: Matrix, options?: { rows?: number; cols?: number } & CallOptions): Promise<ResidentMatrix>;
+  /** Load a real model (a BERT-family checkpoint .zip such as all-MiniLM-L6-v2) in the
+   * workers, from a path or URL each worker reads itself, or from its bytes. */
+  loadModel(source: string | URL | Uint8Array | ArrayBuffer, options?: CallOptions): Promise<ModelHandle>;
   /** wasm and JS heap bytes of each worker in service. */
   memory(): Promise<{ wasm: number; jsHeap: number }[]>;
   close(): Promise<void>;
+}
+
+/** The shape of a loaded model. */
+export interface ModelInfo {
+  layers: number;
+  heads: number;
+  hiddenSize: number;
+  maxPositions: number;
+  /** The sentence embedding's pooling: 'mean' or 'cls'. */
+  pooling: string;
+}
+
+export interface EncodeOptions extends CallOptions {
+  /** A registry mechanism to put in place of the attention of `layers` (default all). */
+  mechanism?: MechanismName | (string & {});
+  layers?: number[];
+  /** The swapped-in mechanism's config (camelCase). */
+  config?: MechanismConfig;
+}
+
+/** One text through a model. */
+export interface Encoding {
+  /** WordPiece tokens with [CLS] and [SEP]. */
+  tokens: string[];
+  inputIds: number[];
+  /** Every layer's post-softmax weights, (layers, heads, n, n) row-major. */
+  attentions: Float32Array;
+  /** The pooled sentence embedding (normalised when the checkpoint says so). */
+  embedding: Float32Array;
+  layers: number;
+  heads: number;
+}
+
+export interface ModelHandle {
+  readonly info: ModelInfo;
+  encode(text: string, options?: EncodeOptions): Promise<Encoding>;
+  dispose(): Promise<void>;
 }
 
 /** Start a pool of Pyodide workers; rejects with InvalidConfigError for bad options. */

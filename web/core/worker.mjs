@@ -6,6 +6,14 @@ import { ProtocolError, WorkerCrashedError } from './errors.mjs';
 import { answer, failure, malformed, progress } from './protocol.mjs';
 import { isPythonError } from './session.mjs';
 
+/** The buffers of a result to transfer, not copy: a Float32Array, or those among an
+ * object's values (a model's encoding). */
+function resultBuffers(result) {
+  if (result instanceof Float32Array) return [result.buffer];
+  if (result === null || typeof result !== 'object') return [];
+  return Object.values(result).filter((value) => value instanceof Float32Array).map((value) => value.buffer);
+}
+
 /** A failure outside Python (a wasm trap, a fatal Pyodide error, a stack overflow). */
 function interpreterFailure(err) {
   const reason = `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`;
@@ -43,7 +51,7 @@ export function serveWorker(endpoint, boot) {
     }
     try {
       const result = await run(message);
-      endpoint.post(answer(message.id, result, wasm()), result instanceof Float32Array ? [result.buffer] : []);
+      endpoint.post(answer(message.id, result, wasm()), resultBuffers(result));
     } catch (err) {
       const broken = message.op !== 'boot' && !isPythonError(err) && !(err instanceof ProtocolError);
       endpoint.post(failure(message.id, broken ? interpreterFailure(err) : err, wasm(), broken));
