@@ -16,8 +16,8 @@ baseline ``b`` follows ``∇J = mean((R - b) Σ_t ∇_W log π(a_t))`` with
 
 >>> import numpy as np
 >>> x = np.eye(3, dtype=np.float32)
->>> greedy_search(x, np.array([[1], [2], [0]]), [[0.0, 0.1, 1.0]])  # 0 -> 1 -> 2
-(array([2]), array([2]))
+>>> [a.tolist() for a in greedy_search(x, np.array([[1], [2], [0]]), [[0.0, 0.1, 1.0]])]  # 0 -> 1 -> 2
+[[2], [2]]
 """
 
 from __future__ import annotations
