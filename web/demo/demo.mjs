@@ -115,6 +115,40 @@ async function loadForm() {
   }
 }
 
+// ------------------------------------------------------------------ graph inputs
+
+/** A key's HNSW level from its token's hash: level l with probability 4^-l, as an index of
+ * M = 4 draws them (capped below the mechanism's maxLayers). */
+function hnswLevel(token, maxLayers) {
+  let level = 0;
+  for (let h = hash(`level:${token}`); (h & 3) === 0 && level < maxLayers - 1; h >>>= 2) level++;
+  return level;
+}
+
+/** Per-key structural features of the tokens' similarity graph (keys joined when their
+ * cosine is positive): degree, mean and largest cosine to the others, then zeros. */
+function structuralFeatures(x, n, dim, count) {
+  const norm = (i) => Math.hypot(...x.subarray(i * dim, (i + 1) * dim)) || 1;
+  const cosine = (i, j) => {
+    let dot = 0;
+    for (let k = 0; k < dim; k++) dot += x[i * dim + k] * x[j * dim + k];
+    return dot / (norm(i) * norm(j));
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const others = Array.from({ length: n }, (__, j) => j).filter((j) => j !== i).map((j) => cosine(i, j));
+    const features = [others.filter((c) => c > 0).length / Math.max(n - 1, 1),
+      others.reduce((a, c) => a + c, 0) / Math.max(others.length, 1), Math.max(0, ...others)];
+    return Array.from({ length: count }, (__, f) => features[f] ?? 0);
+  });
+}
+
+/** The per-call inputs a graph mechanism takes, made from the tokens so it shows something. */
+function graphInputs(info, words, x) {
+  if (info.name === 'hnsw_aware') return { hnswLayers: words.map((word) => hnswLevel(word, info.config.maxLayers)) };
+  if (info.name === 'structural') return { structuralFeatures: structuralFeatures(x, words.length, info.dim, info.config.numFeatures) };
+  return undefined;
+}
+
 // ------------------------------------------------------------------ tokens and masks
 
 function tokens() {
@@ -152,7 +186,7 @@ async function run(event) {
     attn = await timed(`create ${$('mechanism').value}`, state.rt.create($('mechanism').value, config));
     const dim = attn.info.dim;
     const x = tokenVectors(words, dim, Number($('seed').value), $('vectors').value, Number($('norm').value));
-    const options = { causal: $('causal').checked, mask: state.keyMask };
+    const options = { causal: $('causal').checked, mask: state.keyMask, extras: graphInputs(attn.info, words, x) };
     const output = await timed('computeBatch', attn.computeBatch(x, x, x, options));
     const weights = await timed('headWeightsBatch', attn.headWeightsBatch(x, x, options));
     const heads = weights.length / (words.length * words.length);
