@@ -53,24 +53,24 @@ class SearchReport(NamedTuple):
 
 
 def knn_graph(vectors: Any, k: int) -> np.ndarray:
-    """The exact ``k`` nearest other vectors of each vector, ``(n, k)`` int64, nearest first
+    """The exact ``k`` nearest other vectors of each vector, ``(n, k)`` indices, nearest first
     (ties by index), from the library's blocked kNN kernel."""
     x = check.as_matrix(vectors, "vectors").astype(np.float64)
     k = check.positive_int("k", k)
     if k >= len(x):
         raise InvalidInputError(f"k must be below the number of vectors ({len(x)}), got {k}")
     block = max(knn_row_bytes(len(x), x.shape[1], k), limits.MAX_WORK_BYTES // 8)
-    return knn(x, k, block)[0].astype(np.int64)
+    return knn(x, k, block)[0].astype(np.intp)
 
 
 def hnsw_levels(n: int, m: int = 16, seed: int = 0) -> np.ndarray:
     """HNSW's random top layers ``floor(-ln U / ln m)``, ``U ~ Uniform(0, 1]``: a node reaches
-    layer ``l`` with probability ``m^-l``. ``(n,)`` int64."""
+    layer ``l`` with probability ``m^-l``. ``(n,)`` indices (``np.intp``)."""
     n, m = check.positive_int("n", n), check.positive_int("m", m)
     if m < 2:
         raise InvalidConfigError(f"m must be at least 2, got {m}")
     u = 1.0 - np.random.default_rng(check.non_negative_int("seed", seed)).random(n)
-    return np.floor(-np.log(u) / np.log(m)).astype(np.int64)
+    return np.floor(-np.log(u) / np.log(m)).astype(np.intp)
 
 
 class HNSWGraph(NamedTuple):
@@ -88,7 +88,7 @@ def _layer_graph(x: np.ndarray, on_layer: np.ndarray, k: int) -> np.ndarray:
     """kNN among the nodes ``on_layer``, as rows of a full ``(n, k_l)`` array."""
     nodes = np.flatnonzero(on_layer)
     width = min(k, len(nodes) - 1)
-    graph = np.repeat(np.arange(len(x), dtype=np.int64)[:, None], width, axis=1)
+    graph = np.repeat(np.arange(len(x), dtype=np.intp)[:, None], width, axis=1)
     if width:
         graph[nodes] = nodes[knn_graph(x[nodes], width)]
     return graph
