@@ -2,7 +2,7 @@
 // as Runtime.loadModel returns it. Each worker loads the checkpoint once, the first time
 // one of its requests needs it (registry.mjs), from a path or URL it reads itself or from
 // bytes sent once; requests then carry only text.
-import { callOptions, plainConfig, plainData } from './checks.mjs';
+import { callOptions, plainConfig } from './checks.mjs';
 import { invalidInput, show } from './errors.mjs';
 import { request } from './protocol.mjs';
 
@@ -59,8 +59,7 @@ export class ModelHandle {
   async encode(text, options) {
     const { own, call } = callOptions(options, ['mechanism', 'layers', 'config'], 'encode');
     if (typeof text !== 'string') throw invalidInput(`encode takes a string, got ${show(text)}`);
-    const swap = swapOf(own);
-    const result = await this.#pool.run(request('encode', this.#id, text, swap && plainData(swap, 'swap', invalidInput)), {
+    const result = await this.#pool.run(request('encode', this.#id, text, swapOf(own)), {
       ...call, needs: [this.#key],
     });
     return { ...result, layers: this.info.layers, heads: this.info.heads };

@@ -13,6 +13,13 @@ const pythonErrors = new WeakSet();
  * the interpreter unusable). */
 export const isPythonError = (err) => pythonErrors.has(err);
 
+/** The error of an envelope `{ name, message, details }`, marked as leaving the interpreter fine. */
+function callerError(envelope) {
+  const error = rebuildError(envelope);
+  pythonErrors.add(error);
+  return error;
+}
+
 /**
  * Load packages by name from the lock's folder; any that fails is an error
  * (Pyodide's loadPackage only logs failures).
@@ -100,9 +107,7 @@ export class PythonSession {
     } catch (err) {
       const recorded = this.#bridge.take_error();
       if (!recorded) throw err;
-      const error = rebuildError(JSON.parse(recorded));
-      pythonErrors.add(error);
-      throw error;
+      throw callerError(JSON.parse(recorded));
     }
   }
 
@@ -215,11 +220,9 @@ export class PythonSession {
     try {
       return await this.#readBinary(source);
     } catch (err) {
-      const error = rebuildError({
+      throw callerError({
         name: 'InvalidInputError', message: `could not read ${source}: ${err?.message ?? err}`, details: { source },
       });
-      pythonErrors.add(error);
-      throw error;
     }
   }
 
