@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 
 const APP = new URL('../dist/smoke/npm/index.html', import.meta.url);
-const PORTS = { isolated: 8126, 'not-isolated': 8127 };
+const base = Number(process.env.E2E_PORT_BASE || 8124); // as in playwright.config.mjs
+const PORTS = { isolated: base + 2, 'not-isolated': base + 3 };
 
 // index.html maps `pyodide/` in an import map; no-import-map.html relies on the default,
 // node_modules/pyodide/ next to the package

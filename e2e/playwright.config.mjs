@@ -2,6 +2,10 @@
 // server, once cross-origin isolated (COOP/COEP, SharedArrayBuffer) and once without.
 import { defineConfig } from '@playwright/test';
 
+// E2E_PORT_BASE moves the four servers (base .. base+3), so two runs can share a machine.
+const base = Number(process.env.E2E_PORT_BASE || 8124);
+const [isolated, open, packIsolated, packOpen] = [base, base + 1, base + 2, base + 3];
+
 const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -18,14 +22,14 @@ export default defineConfig({
     acceptDownloads: true,
   },
   projects: [
-    { name: 'isolated', use: { baseURL: 'http://127.0.0.1:8124' } },
-    { name: 'not-isolated', use: { baseURL: 'http://127.0.0.1:8125' } },
+    { name: 'isolated', use: { baseURL: `http://127.0.0.1:${isolated}` } },
+    { name: 'not-isolated', use: { baseURL: `http://127.0.0.1:${open}` } },
   ],
   webServer: [
-    { command: 'node ../scripts/serve.mjs --port 8124', url: 'http://127.0.0.1:8124/web/demo/', reuseExistingServer: false },
-    { command: 'node ../scripts/serve.mjs --port 8125 --no-isolation', url: 'http://127.0.0.1:8125/web/demo/', reuseExistingServer: false },
+    { command: `node ../scripts/serve.mjs --port ${isolated}`, url: `http://127.0.0.1:${isolated}/web/demo/`, reuseExistingServer: false },
+    { command: `node ../scripts/serve.mjs --port ${open} --no-isolation`, url: `http://127.0.0.1:${open}/web/demo/`, reuseExistingServer: false },
     // an app folder that installed the packed tarball (scripts/smoke.sh), for package.spec.mjs
-    { command: 'node ../scripts/serve.mjs --port 8126 --dir ../dist/smoke/npm', port: 8126, reuseExistingServer: false },
-    { command: 'node ../scripts/serve.mjs --port 8127 --dir ../dist/smoke/npm --no-isolation', port: 8127, reuseExistingServer: false },
+    { command: `node ../scripts/serve.mjs --port ${packIsolated} --dir ../dist/smoke/npm`, port: packIsolated, reuseExistingServer: false },
+    { command: `node ../scripts/serve.mjs --port ${packOpen} --dir ../dist/smoke/npm --no-isolation`, port: packOpen, reuseExistingServer: false },
   ],
 });
