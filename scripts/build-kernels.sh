@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Compile wasm/*.c into pycore/ruvector_attention/kernels/attention.wasm, the WebAssembly
+# SIMD (simd128) kernels the wheel carries for Pyodide. The C compiler is PyPI's
+# `ziglang` (requirements-build.txt), installed into .venv. Idempotent: a stamp of the
+# sources' and the toolchain's hash skips both the install and the compile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || { echo "build-kernels: run scripts/setup-python.sh first" >&2; exit 1; }
+
+out=pycore/ruvector_attention/kernels/attention.wasm
+tool_digest=$(sha256sum requirements-build.txt | cut -d' ' -f1)
+if [ ! -f .venv/.stamp-build ] || [ "$(cat .venv/.stamp-build)" != "$tool_digest" ]; then
+  echo "build-kernels: pip install -r requirements-build.txt"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-build.txt
+  echo "$tool_digest" > .venv/.stamp-build
+fi
+
+digest=$(cat requirements-build.txt scripts/build-kernels.sh wasm/*.c | sha256sum | cut -d' ' -f1)
+stamp=wasm/.build-stamp
+if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+  exit 0
+fi
+echo "build-kernels: compiling $out"
+.venv/bin/python -m ziglang cc --target=wasm32-freestanding -O3 -msimd128 -nostdlib \
+  -Wl,--no-entry -Wl,--export-dynamic -Wl,--initial-memory=1048576 -Wl,-z,stack-size=65536 \
+  -o "$out.tmp" wasm/*.c
+mv "$out.tmp" "$out"
+echo "$digest" > "$stamp"

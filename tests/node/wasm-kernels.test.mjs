@@ -1,0 +1,121 @@
+// The WebAssembly SIMD kernels (pycore/ruvector_attention/kernels/attention.wasm, built by
+// scripts/build-kernels.sh) on their own in Node, against float64 formulas written here:
+// SGEMM, exp, the masked row softmax and the fused attention forward, at sizes that are not
+// multiples of the vector width. (tests/kernels/test_wasm_*.py check them through Python
+// inside Pyodide.)
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ROOT, random } from './helpers.mjs';
+
+const bytes = readFileSync(`${ROOT}pycore/ruvector_attention/kernels/attention.wasm`);
+const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+
+/** Float32 copies of `arrays` in the module's memory above heap_base; their addresses. */
+function place(...arrays) {
+  let at = kernels.heap_base();
+  const total = arrays.reduce((sum, a) => sum + a.byteLength + 16, at);
+  const missing = total - kernels.memory.buffer.byteLength;
+  if (missing > 0) kernels.memory.grow(Math.ceil(missing / 65536));
+  return arrays.map((a) => {
+    new Uint8Array(kernels.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const address = at;
+    at += Math.ceil(a.byteLength / 16) * 16;
+    return address;
+  });
+}
+const read = (address, n) => Float32Array.from(new Float32Array(kernels.memory.buffer, address, n));
+
+function assertRelative(actual, expected, tolerance, label) {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), 1e-30));
+  }
+  assert.ok(worst <= tolerance, `${label}: relative error ${worst} > ${tolerance}`);
+}
+
+/** Float64 softmax(scale · q kᵀ) v of one row, hidden keys skipped; zeros if none visible. */
+function referenceRow(q, k, v, n, d, dv, scale, visible) {
+  const s = Array.from({ length: n }, (_, j) => {
+    let t = 0;
+    for (let p = 0; p < d; p++) t += q[p] * k[j * d + p];
+    return visible(j) ? t * scale : -Infinity;
+  });
+  const mx = Math.max(...s);
+  const out = new Float64Array(dv);
+  if (mx === -Infinity) return { out, weights: new Float64Array(n) };
+  const w = s.map((x) => Math.exp(x - mx));
+  const total = w.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < n; j++) for (let c = 0; c < dv; c++) out[c] += (w[j] / total) * v[j * dv + c];
+  return { out, weights: Float64Array.from(w, (x) => x / total) };
+}
+
+test('sgemm equals the float64 product at sizes 1, 3, 17, 129', () => {
+  for (const [m, n, k] of [[1, 1, 1], [3, 17, 5], [17, 3, 129], [129, 17, 3], [5, 129, 17]]) {
+    const a = random(m * k, m + 7), b = random(k * n, n + 11);
+    const [pa, pb, pc] = place(a, b, new Float32Array(m * n));
+    kernels.sgemm(1, m, n, k, pa, 0, pb, 0, pc, 0.5);
+    const c = read(pc, m * n);
+    const expected = Float64Array.from({ length: m * n }, (_, x) => {
+      let t = 0;
+      for (let p = 0; p < k; p++) t += a[Math.floor(x / n) * k + p] * b[p * n + (x % n)];
+      return 0.5 * t;
+    });
+    let worst = 0;
+    for (let x = 0; x < m * n; x++) worst = Math.max(worst, Math.abs(c[x] - expected[x]));
+    assert.ok(worst <= 1e-6 * Math.sqrt(k), `${m}x${n}x${k}: ${worst}`);
+  }
+});
+
+test('exp is within 2 ulp of Math.exp on [-104, 0], exactly 1 at 0 and 0 at -inf', () => {
+  const x = Float32Array.from({ length: 20001 }, (_, i) => -104 * (i / 20000));
+  x[0] = 0;
+  const withInf = Float32Array.of(...x, -Infinity, -3e38, -87.5, -100);
+  const [px, py] = place(withInf, new Float32Array(withInf.length));
+  kernels.exp_neg_array(withInf.length, px, py);
+  const y = read(py, withInf.length);
+  assert.equal(y[0], 1);
+  assert.equal(y[x.length], 0);
+  assert.equal(y[x.length + 1], 0);
+  for (let i = 0; i < withInf.length; i++) {
+    const exact = Math.fround(Math.exp(withInf[i]));
+    const ulp = Math.max(Math.abs(exact) * 2 ** -23, 2 ** -149);
+    assert.ok(Math.abs(y[i] - exact) <= 2 * ulp, `exp(${withInf[i]}) = ${y[i]}, not ${exact}`);
+  }
+});
+
+test('fused attention and the row softmax equal float64 with a mask, causal order and blind rows', () => {
+  for (const [m, n, d, dv] of [[1, 1, 1, 1], [3, 17, 3, 5], [17, 129, 17, 3], [5, 600, 16, 9], [70, 300, 8, 4]]) {
+    const q = random(m * d, m), k = random(n * d, n + 1), v = random(n * dv, dv + 2);
+    for (let i = 0; i < q.length; i++) q[i] *= 8; // scores of a few units: peaked weights
+    const mask = Uint8Array.from({ length: m * n }, (_, x) => ((x * 7919) % 5 === 0 ? 0 : 1));
+    mask.fill(0, 0, n); // row 0 sees nothing
+    const offset = 2, total = m + 4, shift = offset + n - total; // a slice of a larger batch
+    const scale = 1 / Math.sqrt(d);
+    const kt = new Float32Array(d * n);
+    for (let j = 0; j < n; j++) for (let p = 0; p < d; p++) kt[p * n + j] = k[j * d + p];
+    const scratch = new Float32Array(kernels.scratch_floats(dv));
+    const [pq, pkt, pv, po, pm, ps, pw] = place(q, kt, v, new Float32Array(m * dv), mask, scratch, new Float32Array(m * n));
+    kernels.attention(1, m, n, d, dv, pq, pkt, pv, po, pm, 1, shift, scale, ps);
+    kernels.sgemm(1, m, n, d, pq, 0, pkt, 0, pw, scale);
+    kernels.softmax_rows(1, m, n, pw, pm, 1, shift);
+    const out = read(po, m * dv), weights = read(pw, m * n);
+    for (let i = 0; i < m; i++) {
+      const visible = (j) => mask[i * n + j] === 1 && j <= i + shift;
+      const ref = referenceRow(q.subarray(i * d), k, v, n, d, dv, scale, visible);
+      if (i === 0) assert.ok(out.subarray(0, dv).every((x) => x === 0) && weights.subarray(0, n).every((x) => x === 0));
+      assertRelative(out.subarray(i * dv, (i + 1) * dv), ref.out, 2e-5, `out ${m}x${n}x${d} row ${i}`);
+      const row = weights.subarray(i * n, (i + 1) * n);
+      for (let j = 0; j < n; j++) assert.ok(Math.abs(row[j] - ref.weights[j]) <= 1e-6 + 1e-5 * ref.weights[j], `w ${i},${j}`);
+      const sum = row.reduce((a, b) => a + b, 0);
+      if (ref.weights.some((x) => x > 0)) assert.ok(Math.abs(sum - 1) < 1e-5, `row ${i} sums to ${sum}`);
+    }
+  }
+});
+
+test('max_abs is the largest magnitude, denormals and 3e38 included', () => {
+  const x = Float32Array.of(1e-45, -3e38, 2, 0, 5);
+  const [px] = place(x);
+  assert.equal(kernels.max_abs(5, px), Math.fround(3e38));
+  assert.equal(kernels.max_abs(1, px), Math.fround(1e-45));
+});
