@@ -31,3 +31,4 @@ install runtime -e . build==1.3.0  # build makes the wheel that Pyodide installs
 if [ "$want_test" = 1 ]; then
   install test -r requirements-test.txt
 fi
+scripts/build-kernels.sh  # the WebAssembly kernels the wheel carries, before any wheel is built
