@@ -1,5 +1,7 @@
 // Run the pytest suite inside Pyodide (Node), against the wheel as installed there.
-//   node tests/pyodide/run.mjs [pytest args...]
+//   node tests/pyodide/run.mjs [--kernels=auto|wasm|numpy] [pytest args...]
+// --kernels sets RUVECTOR_KERNELS (default auto: the WebAssembly SIMD kernels the wheel
+// carries); wasm also fails at once unless the kernels load. The backend in use is printed.
 // The tests directory is mounted read-only from the host; torch tests skip (no torch in
 // Pyodide), the NumPy, SciPy and formula oracles run. Exits with pytest's status.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -34,8 +36,20 @@ py.FS.mount(py.FS.filesystems.NODEFS, { root: `${ROOT}tests` }, '/project/tests'
 py.FS.mkdirTree('/work');
 py.FS.chdir('/work');
 
+const kernelsOption = process.argv.slice(2).find((arg) => arg.startsWith('--kernels='));
+const kernels = kernelsOption ? kernelsOption.slice('--kernels='.length) : 'auto';
+py.globals.set('kernels_mode', kernels);
+const backend = py.runPython(`
+import os
+os.environ["RUVECTOR_KERNELS"] = kernels_mode
+import ruvector_attention as ra
+ra.kernels.backend() + (f" ({ra.kernels.failure()})" if ra.kernels.failure() else "")
+`);
+console.log(`kernels: ${kernels} -> ${backend}`);
+if (kernels === 'wasm' && !backend.startsWith('wasm')) process.exit(1);
+
 const pytest = py.pyimport('pytest');
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((arg) => arg !== kernelsOption);
 const status = pytest.main(py.toPy([
   '/project/tests', '--ignore=/project/tests/node', '--ignore=/project/tests/types',
   '--ignore=/project/tests/pyodide', '-p', 'no:cacheprovider', '--rootdir=/project', ...args,

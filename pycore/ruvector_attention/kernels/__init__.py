@@ -1,5 +1,11 @@
 """Small pure kernels shared by every mechanism.
 
 Kernels take validated float32 arrays and check nothing; public entry points validate
-(see :mod:`ruvector_attention._validation`).
+(see :mod:`ruvector_attention._validation`). Products, softmaxes and fused attention go
+through one backend seam (:mod:`.backend`): NumPy, or the WebAssembly SIMD kernels in
+Pyodide; ``ra.kernels.backend()`` says which.
 """
+
+from .backend import backend, failure, use_backend
+
+__all__ = ["backend", "failure", "use_backend"]

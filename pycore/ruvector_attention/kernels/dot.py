@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from collections.abc import Callable
+
+from .backend import wasm_kernels
+from .masking import Visibility
 from .numeric import all_finite, matmul, product
 from .softmax import masked_softmax, softmax_backward
 
-__all__ = ["dot_scores", "dot_softmax", "dot_attention_backward"]
+__all__ = ["dot_attention", "dot_scores", "dot_softmax", "dot_attention_backward"]
 
 
 def dot_scores(queries: np.ndarray, keys: np.ndarray, scale: float) -> np.ndarray:
@@ -25,6 +29,31 @@ def dot_softmax(
 ) -> np.ndarray:
     """``softmax(scale · q kᵀ)`` with a boolean attend-mask broadcast over the scores."""
     return masked_softmax(dot_scores(queries, keys, scale), mask)
+
+
+def dot_attention(
+    queries: np.ndarray,
+    keys: np.ndarray,
+    values: np.ndarray,
+    scale: float,
+    vis: Visibility,
+    fallback: Callable[[], np.ndarray] | None = None,
+) -> np.ndarray:
+    """``softmax(scale · q kᵀ) v`` over the keys ``vis`` lets each query see; ``(..., m, dv)``.
+
+    The backend's fused kernel where it has one (the wasm module: scores, mask, causal
+    order, online softmax and ``· v`` in one pass, no ``(m, n)`` matrix), else ``fallback()``
+    (a mechanism's own NumPy algorithm), else the dense weights times the values.
+    """
+    kernels = wasm_kernels()
+    if kernels is not None:
+        shift = vis.causal_shift()
+        out = kernels.attention(queries, keys, values, scale, vis.mask if shift is not None else vis.dense(), shift)
+        if out is not None:
+            return out
+    if fallback is not None:
+        return fallback()
+    return matmul(dot_softmax(queries, keys, scale, vis.dense()), values)
 
 
 def dot_attention_backward(

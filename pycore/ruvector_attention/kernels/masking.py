@@ -37,6 +37,14 @@ class Visibility:
         total = self.rows if self.total_rows is None else self.total_rows
         return self.positions + (self.cols - total)
 
+    def causal_shift(self) -> int | None:
+        """``s`` such that row ``i`` of this block sees keys ``j <= i + s`` under causal
+        order (consecutive positions); None without causal order or positions."""
+        last = self._last_visible
+        if last is None or not np.array_equal(np.diff(last), np.ones(len(last) - 1, dtype=last.dtype)):
+            return None
+        return int(last[0]) if len(last) else 0
+
     @property
     def is_full(self) -> bool:
         """True when every query sees every key."""

@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from .backend import wasm_kernels
+
 __all__ = ["FLOAT32_MAX", "all_finite", "matmul", "narrow", "product", "to_float32"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -35,11 +37,15 @@ def all_finite(x: np.ndarray) -> bool:
 
 
 def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` (matrices, with leading batch axes) through the platform's fastest loop.
+    """``a @ b`` (matrices, with leading batch axes) through the platform's fastest loop: the
+    wasm SGEMM where that backend is active (:mod:`.backend`), else NumPy's.
 
     >>> product(np.eye(2, dtype=np.float32), np.ones((2, 3), dtype=np.float32)).shape
     (2, 3)
     """
+    kernels = wasm_kernels()
+    if kernels is not None and (out := kernels.matmul(a, b)) is not None:
+        return out
     if not (EINSUM_PRODUCTS and a.ndim >= 2 and b.ndim >= 2):
         return a @ b
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .backend import wasm_kernels
 from .numeric import all_finite
 
 __all__ = ["Segments", "masked_softmax", "normalize_rows", "entropy", "softmax_backward"]
@@ -19,6 +20,9 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
     array([[0., 0.],
            [1., 0.]])
     """
+    kernels = wasm_kernels()
+    if kernels is not None and (out := kernels.softmax(scores, mask)) is not None:
+        return out
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
     row_max = scores.max(axis=-1, keepdims=True)

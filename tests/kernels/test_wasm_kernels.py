@@ -1,0 +1,160 @@
+"""The WebAssembly SIMD kernels through the backend seam (``kernels/backend.py``): each
+equals the NumPy path and a float64 formula, at sizes that are not multiples of the vector
+width, with masks, causal order over global rows, rows that see nothing, and magnitudes from
+denormals to 3e38. They run inside Pyodide (``node tests/pyodide/run.mjs``); on CPython only
+the seam's own behaviour is checked (there is no WebAssembly engine to run the module)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import ruvector_attention as ra
+from ruvector_attention.errors import InvalidConfigError
+from ruvector_attention.kernels import backend, use_backend
+from ruvector_attention.kernels.dot import dot_attention
+from ruvector_attention.kernels.masking import Visibility
+from ruvector_attention.kernels.numeric import product
+from ruvector_attention.kernels.softmax import masked_softmax
+
+IN_PYODIDE = sys.platform == "emscripten"
+needs_wasm = pytest.mark.skipif(not IN_PYODIDE, reason="the wasm kernels run inside Pyodide")
+SIZES = (1, 3, 17, 129)
+
+
+@pytest.fixture
+def wasm():
+    """Run the test with the wasm backend, then restore the previous choice."""
+    previous = use_backend("wasm")
+    assert backend() == "wasm"
+    yield
+    use_backend(previous)
+
+
+def on_numpy(function, *args):
+    """``function(*args)`` computed with the NumPy backend."""
+    previous = use_backend("numpy")
+    try:
+        return function(*args)
+    finally:
+        use_backend(previous)
+
+
+def test_the_seam_names_its_backend_and_rejects_unknown_ones():
+    assert backend() in ("numpy", "wasm")
+    with pytest.raises(InvalidConfigError, match="one of"):
+        use_backend("gpu")
+    previous = use_backend("numpy")
+    try:
+        assert backend() == "numpy"
+    finally:
+        use_backend(previous)
+
+
+@pytest.mark.skipif(IN_PYODIDE, reason="CPython has no wasm engine for the kernels")
+def test_cpython_computes_with_numpy_and_says_why():
+    assert backend() == "numpy"
+    assert "Pyodide" in ra.kernels.failure()
+    with pytest.raises(InvalidConfigError, match="not available"):
+        use_backend("wasm")
+
+
+@needs_wasm
+@pytest.mark.parametrize("m", SIZES)
+@pytest.mark.parametrize("k", (3, 129))
+@pytest.mark.parametrize("n", SIZES)
+def test_sgemm_equals_float64(wasm, rng, m, k, n):
+    a = rng.normal(size=(m, k)).astype(np.float32)
+    b = rng.normal(size=(k, n)).astype(np.float32)
+    bound = np.abs(a).astype(np.float64) @ np.abs(b)  # |error| <= k·eps·Σ|a||b|
+    for right in (b, np.ascontiguousarray(b.T).T):  # a contiguous matrix and a transposed view
+        out = np.asarray(product(a, right))
+        assert out.dtype == np.float32 and out.shape == (m, n)
+        assert np.all(np.abs(out - a.astype(np.float64) @ b) <= 1e-6 * k * bound + 1e-30)
+
+
+@needs_wasm
+def test_batched_sgemm_with_a_shared_operand(wasm, rng):
+    a = rng.normal(size=(3, 17, 33)).astype(np.float32)
+    b = rng.normal(size=(33, 129)).astype(np.float32)
+    keys = rng.normal(size=(3, 129, 33)).astype(np.float32)
+    np.testing.assert_allclose(product(a, b), a.astype(np.float64) @ b, rtol=1e-5, atol=1e-5)
+    scores = product(a, np.swapaxes(keys, 1, 2))
+    np.testing.assert_allclose(scores, a.astype(np.float64) @ np.swapaxes(keys, 1, 2), rtol=1e-5, atol=1e-5)
+
+
+def _mask(rng, m, n):
+    mask = rng.random((m, n)) < 0.7
+    mask[0] = False  # a row that sees nothing
+    return mask
+
+
+@needs_wasm
+@pytest.mark.parametrize("m,n", [(1, 129), (3, 17), (17, 257), (129, 33), (4, 1024)])
+@pytest.mark.parametrize("magnitude", [1e-40, 1e-20, 1.0, 30.0, 1e20, 3e38])
+def test_row_softmax_equals_numpy_at_every_magnitude(wasm, rng, m, n, magnitude):
+    scores = np.clip(rng.normal(size=(2, m, n)) * magnitude, -3e38, 3e38).astype(np.float32)
+    mask = _mask(rng, m, n)
+    out = masked_softmax(scores.copy(), mask)
+    expected = on_numpy(masked_softmax, scores.copy(), mask)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-37)
+    assert np.all(out[:, ~mask] == 0) and np.all(out[:, 0] == 0)
+    np.testing.assert_allclose(out[:, 1:].sum(axis=-1)[mask[1:].any(axis=1)[None].repeat(2, 0)], 1.0, rtol=1e-5)
+
+
+def _vis(rng, m, n, *, masked, causal, offset=0, total=None):
+    mask = _mask(rng, m, n) if masked else None
+    vis = Visibility(m, n, mask, causal)
+    return vis.rows_of(offset, total or m) if causal else vis
+
+
+@needs_wasm
+@pytest.mark.parametrize("m,n,d", [(1, 1, 1), (3, 17, 3), (17, 129, 17), (129, 300, 33), (5, 1000, 64)])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("causal", [False, True])
+def test_fused_attention_equals_the_dense_numpy_path(wasm, rng, m, n, d, masked, causal):
+    q = rng.normal(size=(m, d)).astype(np.float32)
+    k = rng.normal(size=(n, d)).astype(np.float32)
+    v = rng.normal(size=(n, 7)).astype(np.float32)
+    # a slice of a larger batch: global rows 2..2+m of m+5, bottom-right causal order
+    vis = _vis(rng, m, n, masked=masked, causal=causal, offset=2, total=m + 5)
+    scale = 1.0 / np.sqrt(d)
+    out = dot_attention(q, k, v, scale, vis)
+    expected = on_numpy(dot_attention, q, k, v, scale, vis)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=2e-6)
+    blind = vis.blind_rows()
+    if blind is not None:
+        assert np.all(out[blind] == 0)
+
+
+@needs_wasm
+@pytest.mark.parametrize("magnitude", [1e-40, 1e-19, 1e-3, 1.0, 1e10, 1e19, 3e38])
+def test_fused_attention_stays_finite_and_exact_at_extreme_magnitudes(wasm, rng, magnitude):
+    q = np.clip(rng.normal(size=(17, 16)) * magnitude, -3e38, 3e38).astype(np.float32)
+    k = np.clip(rng.normal(size=(129, 16)) * magnitude, -3e38, 3e38).astype(np.float32)
+    v = np.clip(rng.normal(size=(129, 3)) * magnitude, -3e38, 3e38).astype(np.float32)
+    vis = _vis(rng, 17, 129, masked=True, causal=True)
+    out = np.asarray(dot_attention(q, k, v, 0.25, vis), dtype=np.float64)
+    expected = np.asarray(on_numpy(dot_attention, q, k, v, 0.25, vis), dtype=np.float64)
+    assert np.isfinite(out).all()
+    tiny = 64 * float(np.finfo(np.float32).smallest_subnormal)  # denormal outputs: a few steps
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6 * magnitude + tiny)
+
+
+@needs_wasm
+@pytest.mark.parametrize("name,options", [("scaled_dot", {}), ("multi_head", {"num_heads": 4}), ("flash", {"block_size": 16})])
+def test_mechanisms_equal_across_backends(wasm, rng, name, options):
+    attn = ra.create(name, dim=32, **options)
+    q, k, v = (rng.normal(size=(rows, 32)).astype(np.float32) for rows in (40, 300, 300))
+    mask = _mask(rng, 40, 300)
+    for kwargs in ({}, {"causal": True, "rows": (100, 400)}):
+        out = attn.compute_batch(q, k, v, mask, **kwargs)
+        expected = on_numpy(lambda: attn.compute_batch(q, k, v, mask, **kwargs))
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=2e-6)
+        weights = attn.weights_batch(q, k, mask, **kwargs)
+        np.testing.assert_allclose(weights, on_numpy(lambda: attn.weights_batch(q, k, mask, **kwargs)), rtol=1e-5, atol=1e-7)
+        seen = weights.sum(axis=1) > 0
+        np.testing.assert_allclose(weights.sum(axis=1)[seen], 1.0, rtol=1e-5)
