@@ -12,7 +12,7 @@ from .._validation import boolean, positive_int
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..context import CallContext
-from ..kernels.dot import dot_scores
+from ..kernels.dot import dot_attention, dot_scores
 from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
 from ..registry import register
@@ -108,12 +108,20 @@ class FlashAttention(DifferentiableAttention):
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
+        fallback = lambda: self._online_forward(queries, keys, values, ctx.vis)
+        return dot_attention(queries, keys, values, self._scale, ctx.vis, fallback)
+
+    def _online_forward(
+        self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, vis: Visibility
+    ) -> np.ndarray:
+        """The forward pass in NumPy, block by block (the backend's fused kernel is the same
+        algorithm in one call)."""
         # the accumulator holds the normalised output so far (a convex combination of
         # values, so it never overflows): a' = (ℓ e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j) / ℓ'
         softmax = _OnlineSoftmax(queries.shape[0])
         out = np.zeros((queries.shape[0], values.shape[1]), dtype=np.float64)
         for start, stop in self._blocks(queries.shape[0], keys.shape[0]):
-            scores = _masked_scores(queries, keys, self._scale, ctx.vis, start, stop)
+            scores = _masked_scores(queries, keys, self._scale, vis, start, stop)
             previous_total = softmax.total
             correction = softmax.absorb(scores)
             seen = softmax.total > 0

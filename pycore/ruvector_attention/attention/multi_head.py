@@ -13,7 +13,7 @@ from ..base import DifferentiableAttention, Gradients
 from ..config import DRAWN_PARAMETER_BYTES, AttentionConfig, divisor_at_most, spec
 from ..context import CallContext
 from ..errors import InvalidConfigError
-from ..kernels.dot import dot_softmax
+from ..kernels.dot import dot_attention, dot_softmax
 from ..kernels.masking import Visibility
 from ..kernels.numeric import matmul
 from ..kernels.softmax import softmax_backward
@@ -117,8 +117,12 @@ class MultiHeadAttention(DifferentiableAttention):
         heads, rows, head_dim = x.shape
         return x.transpose(1, 0, 2).reshape(rows, heads * head_dim)
 
+    @property
+    def _scale(self) -> float:
+        return 1.0 / math.sqrt(self.config.head_dim)
+
     def _head_softmax(self, qh: np.ndarray, kh: np.ndarray, vis: Visibility) -> np.ndarray:
-        return dot_softmax(qh, kh, 1.0 / math.sqrt(self.config.head_dim), vis.dense())
+        return dot_softmax(qh, kh, self._scale, vis.dense())
 
     # ------------------------------------------------------------------ kernels
 
@@ -134,7 +138,12 @@ class MultiHeadAttention(DifferentiableAttention):
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
     ) -> np.ndarray:
         """Each head's output ``softmax(q_h K_h^T/√d_h) V_h``: ``(heads, m, head_dim)``."""
-        return matmul(self._head_weights(queries, keys, ctx), self._split(self._project(values, "v")))
+        vh = self._split(self._project(values, "v"))
+        if self.training and self.config.dropout > 0:  # dropout acts on the weights
+            return matmul(self._head_weights(queries, keys, ctx), vh)
+        qh = self._split(self._project(queries, "q"))
+        kh = self._split(self._project(keys, "k"))
+        return dot_attention(qh, kh, vh, self._scale, ctx.vis)
 
     def _forward(
         self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext
@@ -186,7 +195,7 @@ class MultiHeadAttention(DifferentiableAttention):
         p = self._params
         grad_vh = matmul(np.swapaxes(heads.weights, 1, 2), grad_heads)
         grad_scores = softmax_backward(heads.weights, matmul(grad_heads, np.swapaxes(heads.v, 1, 2)))
-        grad_scores = grad_scores * (1.0 / math.sqrt(self.config.head_dim))
+        grad_scores = grad_scores * self._scale
         grad_projected = {
             "q": self._merge(matmul(grad_scores, heads.k)),
             "k": self._merge(matmul(np.swapaxes(grad_scores, 1, 2), heads.q)),

@@ -18,7 +18,7 @@ from .._validation import (
 from ..base import DifferentiableAttention, Gradients
 from ..config import AttentionConfig, spec
 from ..context import CallContext
-from ..kernels.dot import dot_attention_backward, dot_softmax
+from ..kernels.dot import dot_attention, dot_attention_backward, dot_softmax
 from ..registry import register
 
 __all__ = ["ScaledDotProductAttention", "ScaledDotConfig"]
@@ -63,6 +63,11 @@ class ScaledDotProductAttention(DifferentiableAttention):
     def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         weights = dot_softmax(queries, keys, self.config.score_scale, ctx.vis.dense())
         return self._dropout(weights)
+
+    def _forward(self, queries: np.ndarray, keys: np.ndarray, values: np.ndarray, ctx: CallContext) -> np.ndarray:
+        if self.training and self.config.dropout > 0:  # dropout acts on the weights
+            return super()._forward(queries, keys, values, ctx)
+        return dot_attention(queries, keys, values, self.config.score_scale, ctx.vis)
 
     def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
         grads = dot_attention_backward(queries, keys, values, self.config.score_scale, ctx.vis.dense(), grad_output)
