@@ -18,7 +18,7 @@ from .base import Attention
 from .errors import AttentionError
 from .kernels.softmax import entropy
 from .registry import mechanisms, resolve
-from .viz import heatmap, token_vectors
+from .viz import explore, heatmap, token_vectors
 
 __all__ = ["main"]
 
@@ -116,12 +116,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:
+    """``.svg``: the heatmap alone; otherwise the interactive explorer as one offline HTML file."""
     tokens = args.tokens.split()
     attn = _instance(args.mechanism, args.dim, args.seed)
-    x = token_vectors(tokens, attn.dim, seed=args.seed)
-    weights = attn.head_weights_batch(x, x, causal=args.causal)
-    title = f"{attn.name} · {len(tokens)} tokens · {attn.complexity}"
-    heatmap(weights, tokens, tokens, title=title).save(args.out)
+    if args.out.lower().endswith(".svg"):
+        x = token_vectors(tokens, attn.dim, seed=args.seed)
+        weights = attn.head_weights_batch(x, x, causal=args.causal)
+        heatmap(weights, tokens, tokens, title=f"{attn.name} · {len(tokens)} tokens · {attn.complexity}").save(args.out)
+    else:
+        page = explore(attn, tokens=tokens, causal=args.causal, seed=args.seed)
+        page.save(args.out)
+        weights = page.heatmap.weights
     print(f"wrote {args.out} ({weights.shape[0]} head(s), {len(tokens)}x{len(tokens)})")
     return 0
 
@@ -150,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.set_defaults(run=cmd_bench)
 
-    viz = sub.add_parser("visualize", help="write a self-attention heatmap (.html or .svg)")
+    viz = sub.add_parser("visualize", help="write the interactive explorer (.html) or a heatmap (.svg)")
     viz.add_argument("--mechanism", default="multi_head")
     viz.add_argument("--tokens", default="the quick brown fox jumps over the lazy dog")
     viz.add_argument("--dim", type=int, default=32)

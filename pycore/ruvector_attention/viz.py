@@ -1,24 +1,39 @@
-"""Self-contained SVG heatmaps of attention weights for Jupyter, JupyterLite and files.
+"""Attention weights for Jupyter, JupyterLite and files: SVG heatmaps and the explorer.
 
 ``heatmap(weights)`` draws ``(n,)``, ``(m, n)`` or ``(heads, m, n)`` weights, one panel per
 head, with token labels, a colour legend and a tooltip (``<title>``) on every cell. No
 scripts and no external resources, so it renders even in untrusted notebook outputs.
+
+``explore(attn_or_weights, ...)`` writes the interactive explorer of ``web/visualizer/`` as
+one offline HTML file: its JavaScript modules inlined (an import map of ``data:`` URLs),
+the weights as base64 float32, and for a mechanism the views only this library computes
+(the Poincaré disk, MoE routing, the transport plan, the attention graph, topology modes and
+the geometry report of the keys), each computed here by the mechanism's own methods.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
+import json
+import math
 import os
+import re
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from . import _validation as check
+from .base import Attention
 from .errors import DimensionMismatchError, InvalidInputError
+from .kernels.softmax import masked_softmax
+from .registry import resolve
+from .report import ReportBuilder, ReportConfig
 
-__all__ = ["Heatmap", "heatmap", "token_vectors"]
+__all__ = ["Explorer", "Heatmap", "explore", "heatmap", "token_vectors"]
 
 # viridis at 9 evenly spaced stops (matplotlib's values), interpolated linearly
 _VIRIDIS = np.array(
@@ -162,3 +177,275 @@ def heatmap(
     out.append(f'<text x="{lx + 16:.0f}" y="{top + panel_h:.0f}">{lo:.3g}</text>')
     out.append("</svg>")
     return Heatmap("\n".join(out), w)
+
+
+# ---------------------------------------------------------------------------- the explorer
+
+_GRAPH_MECHANISMS = ("edge_featured", "dual_space", "diffusion", "hnsw_aware", "structural")
+_BALL_RADIUS = 0.3
+"""Where ``explore`` puts token vectors for hyperbolic mechanisms: ``|x| ≈ 0.3/√c``, well
+inside the ball (vectors of norm ~1 sit at its boundary and give near-identity weights)."""
+_FALLBACK_CELLS = 20_000
+"""Largest weight count whose SVG heatmap is embedded for viewers without scripts."""
+_IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])\./([\w.-]+\.mjs)\2""")
+_MODULE_PREFIX = "ra-visualizer/"
+
+
+def _modules(entry: str = "standalone.mjs") -> dict[str, str]:
+    """The visualizer modules ``entry`` needs (package data), with their relative imports
+    renamed to ``ra-visualizer/<file>`` so that an import map can serve them."""
+    root = resources.files(__package__) / "visualizer"
+    sources: dict[str, str] = {}
+    todo = [entry]
+    while todo:
+        name = todo.pop()
+        if name in sources:
+            continue
+        text = (root / name).read_text(encoding="utf-8")
+        todo += [m.group(3) for m in _IMPORT.finditer(text)]
+        sources[name] = _IMPORT.sub(lambda m: f"{m.group(1)}{m.group(2)}{_MODULE_PREFIX}{m.group(3)}{m.group(2)}", text)
+    return sources
+
+
+def _script_json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>``, no ``<!--``)."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+
+
+def _floats(x: Any) -> list:
+    """Nested lists of Python floats (float32 values exactly) for JSON."""
+    return np.asarray(x, dtype=np.float64).tolist()
+
+
+def _poincare(attn: Attention, queries: np.ndarray, keys: np.ndarray, mask_row: Any, labels: dict) -> dict:
+    """The query ``labels['row']``, the keys and the query's weights in the Poincaré ball
+    (mixed_curvature: its hyperbolic slice)."""
+    row = labels["row"]
+    weights = attn.weights(queries[row], keys, mask_row)
+    k, q, curvature = keys, queries[row], getattr(attn.config, "curvature", None)
+    note = ""
+    if attn.name == "mixed_curvature":
+        h = attn.config.slices[1]
+        k, q, curvature = keys[:, h], q[h], attn.config.curvature_h
+        note = f" (hyperbolic slice, {k.shape[1]} dims)"
+    return {
+        "view": "poincare", "keys": _floats(k.ravel()), "query": _floats(q), "dim": int(k.shape[1]),
+        "curvature": float(curvature), "weights": _floats(weights), "labels": labels["x"],
+        "queryLabel": labels["y"][row], "title": f"Poincaré disk · {attn.name}{note}",
+    }
+
+
+def _routing(attn: Any, queries: np.ndarray, labels: dict) -> dict:
+    """Each query's ``routing()`` alone, and the batch's routing under expert capacity."""
+    gates = np.zeros((len(queries), attn.config.num_experts))
+    for i, q in enumerate(queries):
+        for expert, gate in attn.routing(q):
+            gates[i, expert] = gate
+    batch = attn._gates(queries)  # the assignment compute_batch makes (capacity couples the rows)
+    stats = attn.last_stats
+    return {
+        "view": "routing", "experts": [e.name for e in attn.experts], "tokens": labels["y"], "gates": _floats(gates),
+        "batch": {
+            "gates": _floats(batch), "capacity": stats["capacity"], "tokensPerExpert": stats["tokens_per_expert"],
+            "rerouted": stats["rerouted"], "dropped": stats["dropped"], "overCapacity": stats["over_capacity"],
+        },
+    }
+
+
+def _transport(attn: Any, keys: np.ndarray, labels: dict) -> dict:
+    """The plan of the keys' OT problem: row ``i`` is ``a_i π(· | k_i)`` with ``a_i = 1/n``."""
+    solved = attn.transport(keys)
+    plan = attn.centroid_weights(keys, solved) / len(keys)
+    masses = solved.clusters.counts / len(keys)
+    return {"view": "transport", "plan": _floats(plan), "masses": _floats(masses), "labels": labels["x"],
+            "title": f"Transport plan · {len(keys)} keys → {len(masses)} centroids"}
+
+
+def _topology(attn: Any, keys: np.ndarray, labels: dict) -> dict:
+    """A fresh copy of the mechanism stepped over the keys: after key ``t`` the coherence of
+    the window ending there and the mode the policy moves to (query = key ``t``)."""
+    cfg = attn.config
+    gated = resolve(attn.name)(**cfg.to_dict())
+    windows = []
+    for t in range(len(keys)):
+        seen = keys[: t + 1]
+        coherence = gated.coherence(seen)
+        gated.weights(keys[t], seen)
+        windows.append({"end": t, "mode": gated.current_mode().value, "coherence": coherence})
+    return {
+        "view": "topology", "windows": windows, "window": cfg.window, "labels": labels["x"],
+        "thresholds": {"stable": cfg.stable_threshold, "cautious": cfg.cautious_threshold, "freeze": cfg.freeze_threshold},
+    }
+
+
+def _report(keys: np.ndarray) -> dict:
+    """The geometry report of the keys and why it recommends what it does."""
+    cfg = ReportConfig()
+    report = ReportBuilder(cfg).analyze_keys(keys).build()
+    out = report.to_dict()
+    metric = {m["type"]: m for m in out["metrics"]}
+    why = {
+        "geometric": lambda: f"hierarchy {metric['hierarchy']['value']:.3g} is below {cfg.hierarchy_threshold}: "
+        "the keys' metric is tree-like (small Gromov δ)",
+        "sparse": lambda: f"attention entropy {metric['attention_entropy']['value']:.3g} is at least "
+        f"{cfg.sparse_entropy_ratio} × ln(keys attended) over {out['sequence_length']} ≥ {cfg.long_sequence} keys: "
+        "attention is diffuse over a long sequence",
+        "diffusion": lambda: f"diffusion energy {metric['diffusion_energy']['value']:.3g} is "
+        f"{metric['diffusion_energy']['status']}: attention jumps between neighbouring keys",
+        "standard": lambda: f"nothing calls for another family: hierarchy ≥ {cfg.hierarchy_threshold}, "
+        "attention not diffuse over a long sequence, diffusion energy healthy",
+    }[out["recommendation"]]()
+    return {"view": "report", **out, "why": why}
+
+
+def _special(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np.ndarray, mask: Any, labels: dict) -> list:
+    """The payloads of the views that apply to ``attn``, then the keys' geometry report."""
+    name = attn.name
+    mask_row = None if mask is None else np.asarray(mask).reshape(-1, keys.shape[0])[
+        labels["row"] if np.asarray(mask).ndim == 2 else 0]
+    payloads: list[dict] = []
+    if name == "hyperbolic" or (name == "mixed_curvature" and attn.config.hyperbolic_dim > 0):
+        payloads.append(_poincare(attn, queries, keys, mask_row, labels))
+    elif name in _GRAPH_MECHANISMS:
+        payloads.append({"view": "graph", "weights": _floats(weights.mean(axis=0)), "rows": len(queries),
+                         "cols": len(keys), "labels": labels["x"], "title": f"Attention graph · {name}"})
+    elif name == "moe":
+        payloads.append(_routing(attn, queries, labels))
+    elif name == "centroid_ot":
+        payloads.append(_transport(attn, keys, labels))
+    elif name == "topology_gated":
+        payloads.append(_topology(attn, keys, labels))
+    payloads.append(_report(keys))
+    return payloads
+
+
+class Explorer:
+    """The explorer as one offline HTML page: ``.html``, ``.save(path)``, and in notebooks
+    an ``<iframe srcdoc>`` (its scripts run where the output is trusted); ``.heatmap`` is
+    the script-free SVG fallback."""
+
+    def __init__(self, page: str, data: dict[str, Any], heatmap: Heatmap) -> None:
+        self.html = page
+        self.data = data
+        self.heatmap = heatmap
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts allow-downloads" '
+            'style="width:100%;height:720px;border:1px solid #ddd;border-radius:6px" '
+            'title="attention explorer"></iframe>'
+        )
+
+    def __str__(self) -> str:
+        return self.html
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the page (``.html``)."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.html)
+
+
+def _page(data: dict[str, Any], fallback: str, title: str) -> str:
+    imports = {
+        _MODULE_PREFIX + name: "data:text/javascript;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+        for name, text in _modules().items()
+    }
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><link rel=\"icon\" href=\"data:,\">"
+        "<style>body{margin:16px;font:14px/1.4 system-ui,sans-serif;color:#1d1d1f;background:#fff}"
+        "h1{font-size:18px;margin:0 0 12px}"
+        "@media (prefers-color-scheme: dark){body{color:#e8e8ea;background:#16171a}}</style>\n"
+        f'<script type="importmap">{_script_json({"imports": imports})}</script>\n'
+        '</head><body><main id="ra-explorer"></main>\n'
+        f"<noscript>{fallback}</noscript>\n"
+        f'<script type="application/json" id="ra-explorer-data">{_script_json(data)}</script>\n'
+        '<script type="module">\n'
+        f"import {{ mountStandalone }} from '{_MODULE_PREFIX}standalone.mjs';\n"
+        "const data = JSON.parse(document.getElementById('ra-explorer-data').textContent);\n"
+        "window.raExplorer = mountStandalone(document.getElementById('ra-explorer'), data);\n"
+        "document.body.dataset.ready = 'true';\n"
+        "</script>\n</body></html>\n"
+    )
+
+
+def explore(
+    source: Any,
+    queries: Any = None,
+    keys: Any = None,
+    *,
+    tokens: Sequence[str] | None = None,
+    x_labels: Sequence[Any] | None = None,
+    y_labels: Sequence[Any] | None = None,
+    mask: Any = None,
+    causal: bool = False,
+    extras: dict[str, Any] | None = None,
+    query_row: int = 0,
+    title: str | None = None,
+    seed: int = 0,
+) -> Explorer:
+    """The interactive explorer of attention as one self-contained offline HTML page.
+
+    Args:
+        source: a mechanism, or weights ``(n,)``, ``(m, n)`` or ``(heads, m, n)``.
+        queries, keys: the mechanism's inputs (queries default to the keys). Without keys,
+            ``tokens`` become hashed vectors (:func:`token_vectors`; for hyperbolic
+            mechanisms scaled to norm ``0.3/√c``, inside the ball).
+        tokens: labels of the keys (and of the queries, when they are the keys).
+        mask, causal, extras: passed to the mechanism's weights.
+        query_row: the query the Poincaré disk shows.
+
+    For a mechanism the page also shows what only it computes: hyperbolic and
+    mixed_curvature on the Poincaré disk, moe's routing, centroid_ot's transport plan, the
+    graph mechanisms as a graph, topology_gated's modes over a sliding window; and for every
+    mechanism the geometry report of the keys.
+
+    >>> page = explore([[0.9, 0.1], [0.3, 0.7]], x_labels=["a", "b"]).html
+    >>> page.startswith("<!doctype html>") and "ra-visualizer/standalone.mjs" in page
+    True
+    """
+    if isinstance(source, Attention):
+        attn = source
+        if keys is None:
+            if tokens is None:
+                raise InvalidInputError("explore(mechanism) needs keys (and queries) or tokens")
+            keys = token_vectors(tokens, attn.dim, seed=seed)
+            if attn.name == "hyperbolic":
+                keys = keys * np.float32(_BALL_RADIUS / math.sqrt(attn.config.c))
+            elif attn.name == "mixed_curvature":
+                h = attn.config.slices[1]
+                keys[:, h] *= np.float32(_BALL_RADIUS / math.sqrt(-attn.config.curvature_h))
+        self_attention = queries is None
+        k = check.as_array(keys, "keys")
+        q = k if self_attention else check.as_array(queries, "queries")
+        weights = attn.head_weights_batch(q, k, mask, causal=causal, **(extras or {}))
+        default_x = tokens
+        default_y = tokens if self_attention else None
+        name = f"{attn.name} · {len(q)} × {len(k)} · {attn.complexity}"
+    else:
+        attn = None
+        weights = check.as_array(source, "weights")
+        if weights.ndim not in (1, 2, 3) or weights.size == 0:
+            raise InvalidInputError(f"weights must be a non-empty (n,), (m, n) or (heads, m, n) array, got {weights.shape}")
+        default_x = default_y = None
+        name = "attention weights"
+    w = np.ascontiguousarray(weights.reshape((1,) * (3 - weights.ndim) + weights.shape), dtype="<f4")
+    heads, m, n = w.shape
+    labels = {
+        "x": _labels(x_labels if x_labels is not None else default_x, n, "x_labels"),
+        "y": _labels(y_labels if y_labels is not None else default_y, m, "y_labels"),
+        "row": check.non_negative_int("query_row", query_row),
+    }
+    if labels["row"] >= m:
+        raise InvalidInputError(f"query_row must be below the {m} queries, got {query_row}")
+    title = title or name
+    data = {
+        "title": title, "complexity": attn.complexity if attn else None, "xLabels": labels["x"], "yLabels": labels["y"],
+        "weights": {"b64": base64.b64encode(w.tobytes()).decode("ascii"), "shape": [heads, m, n]},
+        "payloads": _special(attn, q, k, w, mask, labels) if attn else [],
+    }
+    fallback = heatmap(w, labels["x"], labels["y"], title=title)
+    svg = fallback.svg.replace(' xmlns="http://www.w3.org/2000/svg"', "") if w.size <= _FALLBACK_CELLS else (
+        "<p>Scripts are off: this page needs JavaScript to show the attention explorer.</p>")
+    return Explorer(_page(data, svg, title), data, fallback)

@@ -94,6 +94,18 @@ function softmaxScores(q, keys, n, dim) {
   return e.map((x) => x / total);
 }
 
+/**
+ * The query that reads the mode (which depends on the keys alone): key `t` scaled so that
+ * every score q·k/√d lies in [-1, 1]; saturated scores would make the three modes' weights
+ * alike.
+ */
+function probe(key, seen, dim) {
+  let longest = 0;
+  for (let j = 0; j < seen.length / dim; j++) longest = Math.max(longest, Math.hypot(...seen.subarray(j * dim, (j + 1) * dim)));
+  const scale = Math.sqrt(dim) / ((Math.hypot(...key) || 1) * (longest || 1));
+  return key.map((x) => x * scale);
+}
+
 /** topology_gated's mode from its weights: softmax of the scores (stable), uniform (freeze), else cautious. */
 export function modeOf(weights, stable) {
   const close = (a, b) => a.every((x, j) => Math.abs(x - b[j]) <= 1e-5);
@@ -109,7 +121,7 @@ async function topologyPayload(ctx) {
     const windows = [];
     for (let t = 0; t < cols; t++) {
       const seen = keys.subarray(0, (t + 1) * dim);
-      const q = rowOf(keys, t, dim);
+      const q = probe(rowOf(keys, t, dim), seen, dim);
       const weights = await gated.weights(q, seen);
       windows.push({ end: t, mode: modeOf(weights, softmaxScores(q, seen, t + 1, dim)), coherence: null });
     }

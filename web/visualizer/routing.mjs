@@ -7,7 +7,7 @@ import { fmt, html, panel } from './svg.mjs';
 /** A bar of `value` in [0, 1] (width = value), with its number. */
 function bar(value, attrs, text = fmt(value, 3)) {
   const fill = html('span', { class: 'ra-bar-fill', style: `width:${(100 * Math.min(value, 1)).toFixed(3)}%` });
-  return html('span', { class: 'ra-bar', ...attrs }, fill, html('span', { class: 'ra-bar-value', text }));
+  return html('span', { class: 'ra-bar', ...attrs }, html('span', { class: 'ra-bar-track' }, fill), html('span', { class: 'ra-bar-value', text }));
 }
 
 /**

@@ -18,15 +18,15 @@ export const VIEWS = Object.freeze({
 });
 
 const STYLE = `
-.ra-panels { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-.ra-panel { border: 1px solid #e2e4e8; border-radius: 8px; padding: 10px 12px; max-width: 100%; overflow-x: auto; background: inherit; }
-.ra-panel h3 { margin: 0 0 4px; font-size: 14px; }
-.ra-panel h4 { margin: 10px 0 4px; font-size: 13px; }
-.ra-panel svg { display: block; max-width: 100%; height: auto; }
+.ra-specials { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin-top: 12px; }
+.ra-special { border: 1px solid #e2e4e8; border-radius: 8px; padding: 10px 12px; max-width: min(100%, 720px); overflow-x: auto; background: inherit; }
+.ra-special h3 { margin: 0 0 4px; font-size: 14px; }
+.ra-special h4 { margin: 10px 0 4px; font-size: 13px; }
+.ra-special svg { display: block; max-width: 100%; height: auto; }
 .ra-note { margin: 0 0 8px; color: #666; font-size: 12px; max-width: 60ch; }
-.ra-bar { position: relative; display: inline-block; width: 90px; height: 16px; background: #eef0f4; border-radius: 3px; vertical-align: middle; }
+.ra-bar { display: inline-flex; align-items: center; gap: 6px; font-size: 11px; font-variant-numeric: tabular-nums; }
+.ra-bar-track { position: relative; display: inline-block; width: 80px; height: 12px; background: #eef0f4; border-radius: 3px; }
 .ra-bar-fill { position: absolute; left: 0; top: 0; bottom: 0; background: #2b5fd9; border-radius: 3px; }
-.ra-bar-value { position: relative; padding-left: 4px; font-size: 11px; color: #111; mix-blend-mode: normal; text-shadow: 0 0 2px #fff; }
 .ra-routing { border-collapse: collapse; font-size: 12px; }
 .ra-routing th, .ra-routing td { padding: 2px 6px; text-align: left; border-bottom: 1px solid #eee; white-space: nowrap; }
 .ra-rerouted { color: #b35900; font-weight: 600; }
@@ -44,10 +44,10 @@ const STYLE = `
 .ra-status-warning { background: #fbeccd; color: #7a4d00; }
 .ra-status-critical { background: #f8d7d3; color: #8a1c12; }
 @media (prefers-color-scheme: dark) {
-  .ra-panel { border-color: #3a3d44; }
+  .ra-special { border-color: #3a3d44; }
   .ra-note { color: #aaa; }
-  .ra-bar { background: #30333a; }
-  .ra-bar-value { color: #eee; text-shadow: 0 0 2px #000; }
+  .ra-bar-track { background: #30333a; }
+  .ra-bar-fill { background: #6f9bff; }
 }`;
 
 /** Add the views' style sheet to `doc` once. */
@@ -66,7 +66,7 @@ export function ensureStyles(doc = document) {
  */
 export function drawViews(container, payloads) {
   ensureStyles(container.ownerDocument);
-  container.classList.add('ra-panels');
+  container.classList.add('ra-specials');
   container.replaceChildren();
   for (const payload of payloads) {
     const draw = VIEWS[payload.view];

@@ -37,11 +37,11 @@ export function colour(t) {
 export const fmt = (x, digits = 4) => (Number.isInteger(x) ? String(x) : Number(x).toPrecision(digits));
 
 /**
- * A panel: a <section class="ra-panel" data-view=view> with a heading and an optional
+ * A panel: a <section class="ra-special" data-view=view> with a heading and an optional
  * note under it, appended to `container`; returns the section.
  */
 export function panel(container, view, title, note) {
-  const section = html('section', { class: 'ra-panel', 'data-view': view }, html('h3', { text: title }));
+  const section = html('section', { class: 'ra-special', 'data-view': view }, html('h3', { text: title }));
   if (note) section.append(html('p', { class: 'ra-note', text: note }));
   container.append(section);
   return section;
