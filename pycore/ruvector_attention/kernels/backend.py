@@ -5,7 +5,8 @@
   :mod:`.wasm`) when they load; NumPy otherwise (no BLAS, no SIMD there), silently but
   observably: :func:`backend` says ``"numpy"`` and :func:`failure` why.
 
-``RUVECTOR_KERNELS=numpy|wasm|auto`` (read once, at import) or :func:`use_backend` force a
+``RUVECTOR_KERNELS=numpy|wasm|auto`` (read once, at import; under Node also from the
+process's environment, so it reaches the workers' Pyodide) or :func:`use_backend` force a
 choice. The kernels in ``kernels/`` ask :func:`wasm_kernels` and compute with NumPy when it
 is None, so no mechanism knows which ran.
 
@@ -77,8 +78,22 @@ def use_backend(name: str) -> str:
     return previous
 
 
+def _requested() -> str:
+    """``RUVECTOR_KERNELS`` from Python's environment or, in Pyodide under Node (whose
+    Python sees only the variables given to ``loadPyodide``), from the Node process's."""
+    value = os.environ.get(ENVIRONMENT)
+    if value is None and sys.platform == "emscripten":
+        try:
+            import js  # type: ignore[import-not-found]
+
+            value = getattr(js.process.env, ENVIRONMENT, None)
+        except (ImportError, AttributeError):  # a browser: no process
+            value = None
+    return str(value or "auto").strip().lower() or "auto"
+
+
 def _from_environment() -> None:
-    requested = os.environ.get(ENVIRONMENT, "auto").strip().lower() or "auto"
+    requested = _requested()
     if requested not in BACKENDS:
         warnings.warn(f"{ENVIRONMENT}={requested!r} is not one of {', '.join(BACKENDS)}: using auto", stacklevel=2)
         requested = "auto"
