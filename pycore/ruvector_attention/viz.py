@@ -29,7 +29,6 @@ import numpy as np
 from . import _validation as check
 from .base import Attention
 from .errors import DimensionMismatchError, InvalidInputError
-from .kernels.softmax import masked_softmax
 from .registry import resolve
 from .report import ReportBuilder, ReportConfig
 

@@ -5,7 +5,8 @@ import { fmt, panel, svg, tip } from './svg.mjs';
 
 /**
  * The edges drawn: for each row its `perNode` heaviest off-diagonal weights (ties by key
- * index), as { from, to, weight, opacity } with opacity = weight / the largest drawn.
+ * index), as { from, to, weight, opacity }; opacity grows with the weight, from 0.15 for
+ * the lightest edge drawn to 1 for the heaviest (all 1 when they are equal).
  */
 export function graphEdges(weights, rows, cols, perNode = 3) {
   const edges = [];
@@ -14,8 +15,24 @@ export function graphEdges(weights, rows, cols, perNode = 3) {
     row.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     for (const [weight, j] of row.slice(0, perNode)) edges.push({ from: i, to: j, weight });
   }
-  const top = Math.max(...edges.map((e) => e.weight), 0) || 1;
-  return edges.map((e) => ({ ...e, opacity: e.weight / top }));
+  const top = Math.max(...edges.map((e) => e.weight));
+  const bottom = Math.min(...edges.map((e) => e.weight));
+  return edges.map((e) => ({ ...e, opacity: top > bottom ? 0.15 + (0.85 * (e.weight - bottom)) / (top - bottom) : 1 }));
+}
+
+/** An edge from node a to node b (centres), bent to its left so that a→b and b→a stay apart,
+ * stopping at b's rim, with an arrowhead: [curve path, arrowhead path]. */
+function edgePaths([x1, y1], [x2, y2], rim) {
+  const [dx, dy] = [x2 - x1, y2 - y1];
+  const length = Math.hypot(dx, dy) || 1;
+  const [cx, cy] = [(x1 + x2) / 2 - (dy / length) * length * 0.12, (y1 + y2) / 2 + (dx / length) * length * 0.12];
+  const [tx, ty] = [x2 - cx, y2 - cy];
+  const t = Math.hypot(tx, ty) || 1;
+  const [ex, ey] = [x2 - (tx / t) * rim, y2 - (ty / t) * rim];
+  const [ux, uy] = [tx / t, ty / t];
+  const head = 7;
+  const arrow = `M${ex} ${ey}L${ex - ux * head - uy * head * 0.45} ${ey - uy * head + ux * head * 0.45}L${ex - ux * head + uy * head * 0.45} ${ey - uy * head - ux * head * 0.45}Z`;
+  return [`M${x1} ${y1}Q${cx} ${cy} ${ex} ${ey}`, arrow];
 }
 
 /**
@@ -27,22 +44,19 @@ export function drawGraph(container, payload) {
   const { weights, rows, cols, labels = [], perNode = 3 } = payload;
   const flat = Array.isArray(weights[0]) ? weights.flat() : Array.from(weights, Number);
   const section = panel(container, 'graph', payload.title ?? 'Attention graph',
-    `Each query's ${perNode} strongest edges (arrow query → key; opacity and width = weight). Self-attention weights are in the node's tooltip.`);
+    `Each query's ${perNode} heaviest edges (arrow query → key; darker and wider = heavier). Self-attention weights are in the node's tooltip.`);
   const size = 380;
   const R = size / 2 - 50;
   const count = Math.max(rows, cols);
   const at = (i) => [size / 2 + R * Math.cos((2 * Math.PI * i) / count - Math.PI / 2), size / 2 + R * Math.sin((2 * Math.PI * i) / count - Math.PI / 2)];
   const plot = svg('svg', { viewBox: `0 0 ${size} ${size}`, width: size, height: size, class: 'ra-graph', role: 'img', 'aria-label': 'attention graph' });
-  plot.append(svg('defs', {}, svg('marker', { id: 'ra-arrow', viewBox: '0 0 10 10', refX: 16, refY: 5, markerWidth: 5, markerHeight: 5, orient: 'auto-start-reverse' },
-    svg('path', { d: 'M0 0L10 5L0 10z', fill: '#2b5fd9' }))));
   const edges = graphEdges(flat, rows, cols, perNode).sort((a, b) => a.weight - b.weight);
   for (const { from, to, weight, opacity } of edges) {
-    const [x1, y1] = at(from);
-    const [x2, y2] = at(to);
-    plot.append(svg('line', {
-      x1, y1, x2, y2, stroke: '#2b5fd9', 'stroke-opacity': opacity.toFixed(6), 'stroke-width': 0.5 + 3 * opacity, 'marker-end': 'url(#ra-arrow)',
-      class: 'ra-edge', 'data-from': from, 'data-to': to, 'data-weight': weight,
-    }, tip(`${labels[from] ?? from} → ${labels[to] ?? to}: ${fmt(weight)}`)));
+    const [curve, arrow] = edgePaths(at(from), at(to), 8);
+    plot.append(svg('g', { class: 'ra-edge', 'data-from': from, 'data-to': to, 'data-weight': weight, opacity: opacity.toFixed(6) },
+      svg('path', { d: curve, fill: 'none', stroke: '#2b5fd9', 'stroke-width': 0.6 + 2.4 * opacity }),
+      svg('path', { d: arrow, fill: '#2b5fd9' }),
+      tip(`${labels[from] ?? from} → ${labels[to] ?? to}: ${fmt(weight)}`)));
   }
   for (let i = 0; i < count; i++) {
     const [x, y] = at(i);

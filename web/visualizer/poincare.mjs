@@ -93,8 +93,9 @@ export function drawPoincare(container, payload) {
   const at = (i) => [size / 2 + R * x[i], size / 2 - R * y[i]];
   const plot = svg('svg', { viewBox: `0 0 ${size} ${size}`, width: size, height: size, class: 'ra-disk', role: 'img', 'aria-label': 'Poincaré disk' });
   plot.append(svg('circle', { cx: size / 2, cy: size / 2, r: R, class: 'ra-disk-boundary', fill: 'none', stroke: 'currentColor', 'stroke-width': 1.5 }));
-  for (const d of [1, 2, 4]) { // circles of hyperbolic radius d around the centre
+  for (const d of [1, 2, 3]) { // circles of hyperbolic radius d around the centre (not crowding the rim)
     const r = Math.tanh((Math.sqrt(c) * d) / 2);
+    if (r > 0.95) break;
     plot.append(svg('circle', { cx: size / 2, cy: size / 2, r: R * r, fill: 'none', stroke: 'currentColor', 'stroke-opacity': 0.18, 'stroke-dasharray': '3 3' }),
       svg('text', { x: size / 2 + 3, y: size / 2 - R * r - 2, 'font-size': 9, fill: 'currentColor', 'fill-opacity': 0.5 }, `d=${d}`));
   }

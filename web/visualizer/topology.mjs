@@ -12,11 +12,12 @@ export const MODE_COLOURS = { stable: '#1b9e77', cautious: '#d95f02', freeze: '#
  */
 export function drawTopology(container, payload) {
   const { windows, thresholds, labels = [], window } = payload;
-  const section = panel(container, 'topology', payload.title ?? `Coherence and mode over a sliding window of ${window} keys`,
-    'Each band is the mode after the window ending at that key; the line is the window\'s coherence (dashed: the stable, cautious and freeze thresholds).');
+  const known = windows.some((w) => w.coherence != null);
+  const section = panel(container, 'topology', payload.title ?? `${known ? 'Coherence and mode' : 'Mode'} over a sliding window of ${window} keys`,
+    `Each band is the mode after the window ending at that key${known ? '; the line is the window\'s coherence' : ''} (dashed: the stable, cautious and freeze thresholds).`);
   const width = Math.max(300, Math.min(620, 40 + windows.length * 28));
-  const height = 190;
-  const [left, top, plotW, plotH] = [36, 10, width - 46, height - 50];
+  const height = 210;
+  const [left, top, plotW, plotH] = [36, 10, width - 46, height - 70];
   const step = plotW / Math.max(windows.length, 1);
   const yOf = (c) => top + plotH * (1 - c);
   const plot = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'ra-topology', role: 'img', 'aria-label': 'coherence and mode' });
@@ -25,7 +26,8 @@ export function drawTopology(container, payload) {
       x: left + i * step, y: top, width: step, height: plotH, fill: MODE_COLOURS[mode] ?? '#999', 'fill-opacity': 0.28,
       class: 'ra-window', 'data-end': end, 'data-mode': mode, 'data-coherence': coherence ?? '',
     }, tip(`keys ${Math.max(0, end - window + 1)}..${end}: ${mode}${coherence == null ? '' : `, coherence ${fmt(coherence)}`}`)));
-    plot.append(svg('text', { x: left + (i + 0.5) * step, y: top + plotH + 12, 'font-size': 9, 'text-anchor': 'middle', fill: 'currentColor' }, labels[end] ?? String(end)));
+    const [lx, ly] = [left + (i + 0.5) * step, top + plotH + 12];
+    plot.append(svg('text', { x: lx, y: ly, 'font-size': 9, 'text-anchor': step < 36 ? 'end' : 'middle', fill: 'currentColor', transform: step < 36 ? `rotate(-40 ${lx} ${ly})` : null }, labels[end] ?? String(end)));
   });
   for (const [name, value] of Object.entries(thresholds)) {
     plot.append(svg('line', { x1: left, x2: left + plotW, y1: yOf(value), y2: yOf(value), stroke: 'currentColor', 'stroke-opacity': 0.5, 'stroke-dasharray': '4 3' }),
