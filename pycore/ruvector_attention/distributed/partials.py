@@ -13,8 +13,8 @@ of merges gives the same result):
 
 Every exponent is ``<= 0`` (max-subtraction), so nothing overflows for finite scores; a
 row that sees no key has ``μ = -inf`` and ``ℓ = 0``, its shift is taken as 0 and its output
-and weights are 0 (the library's all-masked rule). Partials hold float64: a sum of up to
-``n`` float32 values cannot overflow there. Arrays carry a leading head axis ``(H, rows, ...)``.
+and weights are 0 (the library's all-masked rule). Merged quantities are float64: a sum
+of up to ``n`` float32 values cannot overflow there. Arrays carry a leading head axis ``(H, rows, ...)``.
 """
 
 from __future__ import annotations
@@ -44,19 +44,23 @@ def _shift(row_max: np.ndarray) -> np.ndarray:
 
 
 def _masked(scores: np.ndarray, pattern: np.ndarray | None) -> np.ndarray:
-    """Scores as float64 with invisible entries at ``-inf`` (``pattern`` broadcasts over heads)."""
-    scores = np.asarray(scores, dtype=np.float64)
+    """Scores with invisible entries at ``-inf`` (``pattern`` broadcasts over heads)."""
     return scores if pattern is None else np.where(pattern, scores, -np.inf)
 
 
 def partial(scores: np.ndarray, pattern: np.ndarray | None, values: np.ndarray | None) -> Partial:
-    """The partial of one key chunk: ``scores (H, rows, keys)``, ``pattern (rows, keys)``
-    (True = visible, None = all) and ``values (H, keys, dv)`` (None: statistics only)."""
+    """The partial of one key chunk: ``scores (H, rows, keys)`` (float32, or float64 from
+    an overflow-safe kernel; exponentials stay in that dtype, as the library's softmax),
+    ``pattern (rows, keys)`` (True = visible, None = all) and ``values (H, keys, dv)``
+    (None: statistics only). ``scores`` may be overwritten."""
     scores = _masked(scores, pattern)
     row_max = scores.max(axis=-1, keepdims=True)
-    exp = np.exp(scores - _shift(row_max))
+    with np.errstate(over="ignore"):  # differences beyond -float max are -inf: weight 0
+        scores -= _shift(row_max)
+    exp = np.exp(scores, out=scores)
     weighted = None if values is None else np.asarray(matmul(exp, values), dtype=np.float64)
-    return Partial(row_max, exp.sum(axis=-1, keepdims=True), weighted)
+    total = exp.sum(axis=-1, keepdims=True, dtype=np.float64)
+    return Partial(row_max.astype(np.float64), total, weighted)
 
 
 def merge(parts: Sequence[Partial]) -> Partial:
@@ -79,6 +83,10 @@ def finish(p: Partial) -> np.ndarray:
 
 def weights(scores: np.ndarray, pattern: np.ndarray | None, stats: Partial) -> np.ndarray:
     """The weights ``e^{s_j - μ} / ℓ`` of one key chunk, given the merged statistics of the
-    whole key set; ``(H, rows, keys)``, 0 where invisible and on rows that see no key."""
-    exp = np.exp(_masked(scores, pattern) - _shift(stats.max))
+    whole key set; ``(H, rows, keys)``, 0 where invisible and on rows that see no key.
+    ``scores`` may be overwritten."""
+    scores = _masked(scores, pattern)
+    with np.errstate(over="ignore"):  # a shift beyond float32 (a float64 chunk elsewhere): weight 0
+        scores -= _shift(stats.max).astype(scores.dtype)
+    exp = np.exp(scores, out=scores)
     return np.divide(exp, stats.total, out=np.zeros_like(exp), where=stats.total > 0)

@@ -1,0 +1,111 @@
+"""ruvector_attention.distributed on a LocalCluster: 1 vs 2 worker processes, and a key set
+larger than one worker's memory limit.
+
+    python bench/distributed.py [--queries 10000] [--keys 200000] [--dim 64]
+                                [--big-keys 3000000] [--big-queries 500] [--memory-limit 600MB]
+
+Run A: scaled_dot over ``queries x keys`` (NumPy inputs, key sharding), once on one worker
+and once on two (one thread each, OPENBLAS_NUM_THREADS=1): wall time, each worker's peak
+RSS and the scaling ratio; the first 64 output rows are checked against the in-process
+library call. Run B: ``big-keys`` keys generated chunk by chunk on the workers (a dask
+array; neither the client nor any worker ever holds them all) under a ``memory-limit``
+smaller than the key set, two workers. Needs the ``[dask]`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# this file's name would shadow the `distributed` package: drop its folder from the path
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import dask.array as da  # noqa: E402
+import numpy as np  # noqa: E402
+from distributed import Client, LocalCluster  # noqa: E402
+
+import ruvector_attention as ra  # noqa: E402
+from ruvector_attention import distributed as rad  # noqa: E402
+
+MB = 1 << 20
+# run A's NumPy inputs travel inside the graph, as NumPy inputs do (dask suggests dask arrays)
+warnings.filterwarnings("ignore", message="Sending large graph")
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run(workers: int, memory_limit: str, make: Any) -> dict[str, Any]:
+    """Start a fresh cluster, compute ``make()`` on it; seconds, per-worker peak RSS, result."""
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit, dashboard_address=None
+    ) as cluster, Client(cluster) as client:
+        lazy = make()
+        start = time.perf_counter()
+        result = lazy.compute()
+        seconds = time.perf_counter() - start
+        peaks = sorted(client.run(peak_rss).values())
+    return {"workers": workers, "seconds": seconds, "peaks": peaks, "result": result, "lazy": lazy}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--keys", type=int, default=200_000)
+    parser.add_argument("--dim", type=int, default=64)
+    parser.add_argument("--key-chunks", type=int, default=20_000)
+    parser.add_argument("--query-chunks", type=int, default=1_000)
+    parser.add_argument("--big-keys", type=int, default=3_000_000)
+    parser.add_argument("--big-queries", type=int, default=500)
+    parser.add_argument("--memory-limit", default="600MB")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    d = args.dim
+    attn = ra.ScaledDotProductAttention(d)
+    q = rng.standard_normal((args.queries, d), dtype=np.float32)
+    k = rng.standard_normal((args.keys, d), dtype=np.float32)
+    v = rng.standard_normal((args.keys, d), dtype=np.float32)
+
+    def a() -> da.Array:
+        return rad.compute_batch(attn, q, k, v, key_chunks=args.key_chunks, query_chunks=args.query_chunks)
+
+    runs = [run(workers, "4GB", a) for workers in (1, 2)]
+    exact = attn.compute_batch(q[:64], k, v)
+    lazy = runs[0]["lazy"]
+    print(f"A: scaled_dot, {args.queries:,} queries x {args.keys:,} keys x dim {d}, "
+          f"key_chunks={args.key_chunks:,}, query_chunks={args.query_chunks:,}: "
+          f"{len(lazy.__dask_graph__()):,} tasks, inputs {(q.nbytes + k.nbytes + v.nbytes) / MB:.0f} MB")
+    print(f"{'workers':>8} {'seconds':>9} {'peak RSS per worker (MB)':>26} {'max |out - library| (64 rows)':>31}")
+    for r in runs:
+        error = float(np.abs(r["result"][:64] - exact).max())
+        peaks = ", ".join(f"{p / MB:.0f}" for p in r["peaks"])
+        print(f"{r['workers']:>8} {r['seconds']:>9.1f} {peaks:>26} {error:>31.2e}")
+    print(f"scaling 1 -> 2 workers: {runs[0]['seconds'] / runs[1]['seconds']:.2f}x (ideal 2.00x)")
+
+    n, chunk = args.big_keys, 50_000
+    key_bytes = n * d * 4
+
+    def b() -> da.Array:
+        gen = da.random.default_rng(1)
+        keys = gen.standard_normal((n, d), chunks=(chunk, d), dtype=np.float32)
+        values = gen.standard_normal((n, d), chunks=(chunk, d), dtype=np.float32)
+        return rad.compute_batch(attn, q[: args.big_queries], keys, values, key_chunks=chunk)
+
+    big = run(2, args.memory_limit, b)
+    print(f"\nB: {args.big_queries:,} queries x {n:,} keys x dim {d} (keys {key_bytes / MB:.0f} MB + values "
+          f"{key_bytes / MB:.0f} MB, made on the workers), memory limit {args.memory_limit} per worker, 2 workers")
+    peaks = ", ".join(f"{p / MB:.0f}" for p in big["peaks"])
+    print(f"{big['seconds']:.1f} s, peak RSS per worker {peaks} MB, output finite: {bool(np.isfinite(big['result']).all())}")
+
+
+if __name__ == "__main__":
+    main()
