@@ -314,3 +314,54 @@ test.describe('special views through the runtime', () => {
     await page.evaluate(() => window.rt.close());
   });
 });
+
+// ---------------------------------------------------------------------------- notebooks
+
+test.describe('the explorer in a JupyterLite notebook', () => {
+  test.beforeEach(({}, info) => test.skip(info.project.name !== 'not-isolated', 'the site is served without COOP/COEP'));
+
+  /** Open the tour notebook in a fresh browser context and wait for its kernel. */
+  async function notebook(page) {
+    await page.goto('/lite/lab/index.html?path=01-tour.ipynb');
+    await page.waitForFunction(() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle',
+      null, { timeout: 150_000, polling: 500 });
+  }
+
+  test('runs where the output is trusted (a cell run in the session), and is stripped from an untrusted saved output', async ({ page }) => {
+    test.setTimeout(300_000);
+    const outside = [];
+    page.on('request', (r) => { if (!/^(http:\/\/127\.0\.0\.1:|data:|blob:|about:)/.test(r.url())) outside.push(r.url()); });
+    const output = readFileSync(`${DIR}notebook-output.html`, 'utf8'); // Explorer._repr_html_(), written by CPython
+    await notebook(page);
+    // the first cell displays that output, as `explore(...)` as a cell's last line does
+    const source = `from IPython.display import display\ndisplay({"text/html": ${JSON.stringify(output)}}, raw=True)`;
+    await page.evaluate(async (code) => {
+      const { content } = window.jupyterapp.shell.currentWidget;
+      content.activeCellIndex = 0;
+      await window.jupyterapp.commands.execute('notebook:change-cell-to-code');
+      content.activeCell.model.sharedModel.setSource(code);
+      await window.jupyterapp.commands.execute('notebook:run-cell');
+    }, source);
+    const frame = page.frameLocator('.jp-OutputArea-output iframe');
+    await expect(frame.locator('body[data-ready=true]')).toBeAttached({ timeout: 60_000 });
+    await expect(frame.locator('.ra-special[data-view=poincare] .ra-disk-key')).toHaveCount(expected.tokens.length);
+    await expect(frame.locator('.ra-special[data-view=report]')).toHaveCount(1);
+    await page.screenshot({ path: `${SHOTS}jupyterlite-trusted.png` });
+
+    // the same output saved in a notebook and opened afresh is untrusted: JupyterLab sanitizes it
+    await page.evaluate(async (html) => {
+      const cell = { cell_type: 'code', id: 'explore', metadata: {}, execution_count: 1, source: 'ra.viz.explore(...)',
+        outputs: [{ output_type: 'execute_result', execution_count: 1, metadata: {}, data: { 'text/html': html, 'text/plain': '<Explorer>' } }] };
+      const content = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell] };
+      await window.jupyterapp.serviceManager.contents.save('saved-explorer.ipynb', { type: 'notebook', format: 'json', content });
+      await window.jupyterapp.commands.execute('docmanager:open', { path: 'saved-explorer.ipynb' });
+    }, output);
+    await page.waitForFunction(() => window.jupyterapp.shell.currentWidget?.context?.path === 'saved-explorer.ipynb'
+      && window.jupyterapp.shell.currentWidget.content.widgets.length === 1, null, { timeout: 30_000 });
+    const saved = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output');
+    await expect(saved).toHaveCount(1);
+    expect(await page.evaluate(() => window.jupyterapp.shell.currentWidget.content.widgets[0].model.trusted)).toBe(false);
+    expect(await saved.locator('iframe').count()).toBe(0);
+    expect(outside).toEqual([]);
+  });
+});

@@ -150,3 +150,9 @@ np.save(OUT / "complex.npy", A.astype(np.complex64))
 expected["files"] = {"A": floats(A), "int16": floats((np.arange(6) - 3).reshape(2, 3))}
 
 (OUT / "expected.json").write_text(json.dumps(expected))
+
+# -- what a notebook shows: the explorer's output in a notebook (an iframe with srcdoc)
+(OUT / "notebook-output.html").write_text(
+    ra.viz.explore(ra.create("hyperbolic", dim=8, curvature=-C), keys=hyp_keys, tokens=TOKENS)._repr_html_(),
+    encoding="utf-8",
+)
