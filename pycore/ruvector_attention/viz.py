@@ -2,7 +2,8 @@
 
 ``heatmap(weights)`` draws ``(n,)``, ``(m, n)`` or ``(heads, m, n)`` weights, one panel per
 head, with token labels, a colour legend and a tooltip (``<title>``) on every cell. No
-scripts and no external resources, so it renders even in untrusted notebook outputs.
+scripts and no external resources. (JupyterLab shows it in outputs made in the session;
+its sanitizer reduces an untrusted saved output, SVG included, to its text.)
 
 ``explore(attn_or_weights, ...)`` writes the interactive explorer of ``web/visualizer/`` as
 one offline HTML file: its JavaScript modules inlined (an import map of ``data:`` URLs),
