@@ -89,20 +89,104 @@ static void gemm(int m, int n, int k, const float *a, int lda, const float *b, i
   if (n8 < n) tail_cols(m, n - n8, k, a, lda, b + n8, ldb, c + n8, ldc, alpha, acc);
 }
 
-/* C = alpha · A·B for `batch` contiguous (m x k)·(k x n) products (a batch stride of 0
- * for an operand shared by all). */
-EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, const float *b,
-                  int b_stride, float *c, float alpha) {
-  for (int h = 0; h < batch; h++)
-    gemm(m, n, k, a + h * a_stride, k, b + h * b_stride, n, c + h * m * n, n, alpha, 0);
+/* [Σa, Σb, Σc, Σd]: the lane sums of four vectors. */
+static inline v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  const v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
 }
 
-/* dst (cols x rows) = srcᵀ, for `batch` contiguous matrices. */
-EXPORT void transpose(int batch, int rows, int cols, const float *src, float *dst) {
-  for (int h = 0; h < batch; h++, src += rows * cols, dst += rows * cols)
-    for (int i0 = 0; i0 < rows; i0 += 16)
-      for (int j = 0; j < cols; j++)
-        for (int i = i0; i < rows && i < i0 + 16; i++) dst[j * rows + i] = src[i * cols + j];
+/* C (m x n, ldc) = alpha · A (m x k, lda) · Bᵀ with B (n x k, ldb): dot products along
+ * the rows of both (the keys as stored, no transpose). Tiles of 2 rows by 4 columns: eight
+ * f32x4 accumulators over k, summed across lanes once per tile; k's tail (k mod 4) and the
+ * columns left of a multiple of 4 in scalars. */
+static void gemm_nt(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    float *c, int ldc, float alpha) {
+  const int k4 = k & ~3;
+  const v128_t s = wasm_f32x4_splat(alpha);
+  for (int i = 0; i < m; i += 2) {
+    const int two = i + 1 < m;
+    const float *a0 = a + (long)i * lda, *a1 = two ? a0 + lda : a0;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const float *b0 = b + (long)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c02 = c00, c03 = c00;
+      v128_t c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+      for (int p = 0; p < k4; p += 4) {
+        const v128_t x0 = wasm_v128_load(a0 + p), x1 = wasm_v128_load(a1 + p);
+        const v128_t y0 = wasm_v128_load(b0 + p), y1 = wasm_v128_load(b1 + p);
+        const v128_t y2 = wasm_v128_load(b2 + p), y3 = wasm_v128_load(b3 + p);
+        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, y0));
+        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, y1));
+        c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(x0, y2));
+        c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(x0, y3));
+        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, y0));
+        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, y1));
+        c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(x1, y2));
+        c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(x1, y3));
+      }
+      v128_t r0 = hsum4(c00, c01, c02, c03), r1 = hsum4(c10, c11, c12, c13);
+      for (int p = k4; p < k; p++) {
+        const v128_t y = wasm_f32x4_make(b0[p], b1[p], b2[p], b3[p]);
+        r0 = wasm_f32x4_add(r0, wasm_f32x4_mul(wasm_f32x4_splat(a0[p]), y));
+        r1 = wasm_f32x4_add(r1, wasm_f32x4_mul(wasm_f32x4_splat(a1[p]), y));
+      }
+      wasm_v128_store(c + (long)i * ldc + j, wasm_f32x4_mul(r0, s));
+      if (two) wasm_v128_store(c + (long)(i + 1) * ldc + j, wasm_f32x4_mul(r1, s));
+    }
+    for (; j < n; j++)
+      for (int r = 0; r <= two; r++) {
+        const float *x = r ? a1 : a0, *y = b + (long)j * ldb;
+        float t = 0.0f;
+        for (int p = 0; p < k; p++) t += x[p] * y[p];
+        c[(long)(i + r) * ldc + j] = alpha * t;
+      }
+  }
+}
+
+#define KEYS 128 /* columns of Bᵀ (keys) packed at a time: a (k x KEYS) panel */
+#define ROWS 16  /* query rows scored at a time by the fused attention */
+#define FEW 8    /* fewer rows than this read Bᵀ's rows directly instead of packing them */
+
+/* Floats of scratch `sgemm` (m = 0) and `attention` need for m query rows and inner
+ * dimension d: a packed (d x KEYS) panel, ROWS x KEYS scores, μ and ℓ of m rows. */
+EXPORT int scratch_floats(int m, int d) { return d * KEYS + ROWS * KEYS + 2 * m; }
+
+/* dst (k x cols, stride KEYS) = the first `cols` rows of b (stride ldb) transposed. */
+static void pack_t(int cols, int k, const float *b, int ldb, float *dst) {
+  for (int j = 0; j < cols; j++)
+    for (int p = 0; p < k; p++) dst[p * KEYS + j] = b[(long)j * ldb + p];
+}
+
+/* C (m x n, ldc) = alpha · A · Bᵀ, B (n x k, ldb), for n <= KEYS: through a packed panel and
+ * the 4 x 8 tiles, or for fewer than FEW rows by dot products along B's rows. */
+static void gemm_bt(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    float *c, int ldc, float alpha, float *panel) {
+  if (m < FEW) {
+    gemm_nt(m, n, k, a, lda, b, ldb, c, ldc, alpha);
+    return;
+  }
+  pack_t(n, k, b, ldb, panel);
+  gemm(m, n, k, a, lda, panel, KEYS, c, ldc, alpha, 0);
+}
+
+/* C = alpha · A·B (transposed = 0: B is k x n) or alpha · A·Bᵀ (transposed = 1: B is
+ * n x k, as keys are stored) for `batch` contiguous products; a batch stride of 0 shares
+ * an operand across the batch. scratch: `scratch_floats(0, k)` floats. */
+EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, const float *b,
+                  int b_stride, int transposed, float *c, float alpha, float *scratch) {
+  for (int h = 0; h < batch; h++) {
+    const float *ah = a + (long)h * a_stride, *bh = b + (long)h * b_stride;
+    float *ch = c + (long)h * m * n;
+    if (!transposed) {
+      gemm(m, n, k, ah, k, bh, n, ch, n, alpha, 0);
+      continue;
+    }
+    for (int j0 = 0; j0 < n; j0 += KEYS) {
+      const int cols = n - j0 < KEYS ? n - j0 : KEYS;
+      gemm_bt(m, cols, k, ah, k, bh + (long)j0 * k, k, ch + j0, n, alpha, scratch);
+    }
+  }
 }
 
 /* The largest |x_i| of n floats (0 for n = 0). */
@@ -165,12 +249,19 @@ EXPORT void exp_neg_array(int n, const float *x, float *y) {
  * (uint8, 1 = attend, or null) and causal order (keys after `last` are hidden). Returns
  * the row's largest visible score (-inf if none). */
 static float hide(float *s, int n, const uint8_t *mask, int j0, long last) {
-  float mx = NEG_INF;
-  for (int j = 0; j < n; j++) {
-    if ((mask && !mask[j]) || (long)(j0 + j) > last) s[j] = NEG_INF;
-    mx = s[j] > mx ? s[j] : mx;
-  }
-  return mx;
+  const int seen = last >= (long)j0 + n - 1 ? n : (last < j0 ? 0 : (int)(last - j0 + 1));
+  for (int j = seen; j < n; j++) s[j] = NEG_INF;
+  if (mask)
+    for (int j = 0; j < seen; j++)
+      if (!mask[j]) s[j] = NEG_INF;
+  v128_t mx = wasm_f32x4_splat(NEG_INF);
+  int j = 0;
+  for (; j + 4 <= seen; j += 4) mx = wasm_f32x4_pmax(mx, wasm_v128_load(s + j));
+  mx = wasm_f32x4_pmax(mx, wasm_i32x4_shuffle(mx, mx, 2, 3, 0, 1));
+  mx = wasm_f32x4_pmax(mx, wasm_i32x4_shuffle(mx, mx, 1, 0, 3, 2));
+  float m = wasm_f32x4_extract_lane(mx, 0);
+  for (; j < seen; j++) m = s[j] > m ? s[j] : m;
+  return m;
 }
 
 /* s[j] = e^(s[j] - shift) in place (hidden -inf entries give exactly 0); returns the sum. */
@@ -214,53 +305,46 @@ EXPORT void softmax_rows(int batch, int m, int n, float *s, const uint8_t *mask,
 
 /* ------------------------------------------------------------------ fused attention */
 
-#define ROWS 64
-#define KEYS 128
-
-/* Floats of scratch `attention` needs for values of dv columns. */
-EXPORT int scratch_floats(int dv) { return ROWS * (KEYS + dv); }
-
 /* out = softmax(scale · Q Kᵀ, hidden by mask / causal) V for `batch` heads, without the
- * (m x n) scores: ROWS queries at a time over blocks of KEYS keys, with the online softmax
- * (running max μ and normaliser ℓ; a' = e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j; out = a / ℓ).
- * q (batch, m, d), kt (batch, d, n) = the keys transposed, v (batch, n, dv),
- * out (batch, m, dv), mask (m x n) or null, scratch `scratch_floats(dv)` floats. */
-EXPORT void attention(int batch, int m, int n, int d, int dv, const float *q, const float *kt,
+ * (m x n) scores. Blocks of KEYS keys in the outer loop (their packed panel and their
+ * values stay in cache for every query), ROWS queries inside, with the online softmax
+ * per row (running max μ and normaliser ℓ; a' = e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j, kept in
+ * `out`; out = a / ℓ at the end, 0 for a row that saw no key).
+ * q (batch, m, d), k (batch, n, d), v (batch, n, dv), out (batch, m, dv), mask (m x n) or
+ * null, scratch `scratch_floats(m, d)` floats. */
+EXPORT void attention(int batch, int m, int n, int d, int dv, const float *q, const float *k,
                       const float *v, float *out, const uint8_t *mask, int causal, int shift,
                       float scale, float *scratch) {
-  float *s = scratch, *acc = scratch + ROWS * KEYS;
+  float *panel = scratch, *s = panel + d * KEYS, *mu = s + ROWS * KEYS, *ell = mu + m;
   for (int h = 0; h < batch; h++) {
-    const float *qh = q + (long)h * m * d, *kh = kt + (long)h * d * n, *vh = v + (long)h * n * dv;
+    const float *qh = q + (long)h * m * d, *kh = k + (long)h * n * d, *vh = v + (long)h * n * dv;
     float *oh = out + (long)h * m * dv;
-    for (int i0 = 0; i0 < m; i0 += ROWS) {
-      const int rows = m - i0 < ROWS ? m - i0 : ROWS;
-      float mu[ROWS], ell[ROWS];
-      for (int r = 0; r < rows; r++) mu[r] = NEG_INF, ell[r] = 0.0f;
-      for (int x = 0; x < rows * dv; x++) acc[x] = 0.0f;
-      for (int j0 = 0; j0 < n; j0 += KEYS) {
-        const int keys = n - j0 < KEYS ? n - j0 : KEYS;
-        gemm(rows, keys, d, qh + (long)i0 * d, d, kh + j0, n, s, KEYS, scale, 0);
+    for (int i = 0; i < m; i++) mu[i] = NEG_INF, ell[i] = 0.0f;
+    for (long x = 0; x < (long)m * dv; x++) oh[x] = 0.0f;
+    for (int j0 = 0; j0 < n; j0 += KEYS) {
+      const int keys = n - j0 < KEYS ? n - j0 : KEYS;
+      if (m >= FEW) pack_t(keys, d, kh + (long)j0 * d, d, panel);
+      for (int i0 = 0; i0 < m; i0 += ROWS) {
+        const int rows = m - i0 < ROWS ? m - i0 : ROWS;
+        if (m >= FEW) gemm(rows, keys, d, qh + (long)i0 * d, d, panel, KEYS, s, KEYS, scale, 0);
+        else gemm_nt(rows, keys, d, qh + (long)i0 * d, d, kh + (long)j0 * d, d, s, KEYS, scale);
         for (int r = 0; r < rows; r++) {
           const int i = i0 + r;
           float *row = s + r * KEYS;
           const float bmax = hide(row, keys, mask ? mask + (long)i * n + j0 : 0, j0, last_key(causal, i, shift, n));
-          const float next = bmax > mu[r] ? bmax : mu[r];
+          const float next = bmax > mu[i] ? bmax : mu[i];
           if (next == NEG_INF) { /* nothing visible yet: this block adds nothing */
             for (int j = 0; j < keys; j++) row[j] = 0.0f;
             continue;
           }
-          const float correction = mu[r] == NEG_INF ? 0.0f : exp_neg1(mu[r] - next);
-          ell[r] = ell[r] * correction + exp_shifted(row, keys, next);
-          mu[r] = next;
-          if (correction != 1.0f) scale_row(acc + r * dv, dv, correction);
+          const float correction = mu[i] == NEG_INF ? 0.0f : exp_neg1(mu[i] - next);
+          ell[i] = ell[i] * correction + exp_shifted(row, keys, next);
+          mu[i] = next;
+          if (correction != 1.0f) scale_row(oh + (long)i * dv, dv, correction);
         }
-        gemm(rows, dv, keys, s, KEYS, vh + (long)j0 * dv, dv, acc, dv, 1.0f, 1);
-      }
-      for (int r = 0; r < rows; r++) {
-        float *o = oh + (long)(i0 + r) * dv;
-        for (int c = 0; c < dv; c++) o[c] = acc[r * dv + c];
-        scale_row(o, dv, ell[r] > 0.0f ? 1.0f / ell[r] : 0.0f);
+        gemm(rows, dv, keys, s, KEYS, vh + (long)j0 * dv, dv, oh + (long)i0 * dv, dv, 1.0f, 1);
       }
     }
+    for (int i = 0; i < m; i++) scale_row(oh + (long)i * dv, dv, ell[i] > 0.0f ? 1.0f / ell[i] : 0.0f);
   }
 }

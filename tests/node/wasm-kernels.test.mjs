@@ -29,12 +29,12 @@ function place(...arrays) {
 }
 const read = (address, n) => Float32Array.from(new Float32Array(kernels.memory.buffer, address, n));
 
-function assertRelative(actual, expected, tolerance, label) {
-  let worst = 0;
+/** |actual - expected| <= atol + rtol·|expected| everywhere (NumPy's allclose). */
+function assertAllClose(actual, expected, rtol, atol, label) {
   for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(Math.abs(expected[i]), 1e-30));
+    const bound = atol + rtol * Math.abs(expected[i]);
+    assert.ok(Math.abs(actual[i] - expected[i]) <= bound, `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
   }
-  assert.ok(worst <= tolerance, `${label}: relative error ${worst} > ${tolerance}`);
 }
 
 /** Float64 softmax(scale · q kᵀ) v of one row, hidden keys skipped; zeros if none visible. */
@@ -53,20 +53,24 @@ function referenceRow(q, k, v, n, d, dv, scale, visible) {
   return { out, weights: Float64Array.from(w, (x) => x / total) };
 }
 
-test('sgemm equals the float64 product at sizes 1, 3, 17, 129', () => {
+test('sgemm (B as is and B transposed) equals the float64 product at sizes 1, 3, 17, 129', () => {
   for (const [m, n, k] of [[1, 1, 1], [3, 17, 5], [17, 3, 129], [129, 17, 3], [5, 129, 17]]) {
     const a = random(m * k, m + 7), b = random(k * n, n + 11);
-    const [pa, pb, pc] = place(a, b, new Float32Array(m * n));
-    kernels.sgemm(1, m, n, k, pa, 0, pb, 0, pc, 0.5);
-    const c = read(pc, m * n);
+    const bt = new Float32Array(n * k); // B transposed: n rows of k, as keys are stored
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+    const [pa, pb, pbt, pc, scratch] = place(a, b, bt, new Float32Array(m * n), new Float32Array(kernels.scratch_floats(0, k)));
     const expected = Float64Array.from({ length: m * n }, (_, x) => {
       let t = 0;
       for (let p = 0; p < k; p++) t += a[Math.floor(x / n) * k + p] * b[p * n + (x % n)];
       return 0.5 * t;
     });
-    let worst = 0;
-    for (let x = 0; x < m * n; x++) worst = Math.max(worst, Math.abs(c[x] - expected[x]));
-    assert.ok(worst <= 1e-6 * Math.sqrt(k), `${m}x${n}x${k}: ${worst}`);
+    for (const [address, transposed] of [[pb, 0], [pbt, 1]]) {
+      kernels.sgemm(1, m, n, k, pa, 0, address, 0, transposed, pc, 0.5, scratch);
+      const c = read(pc, m * n);
+      let worst = 0;
+      for (let x = 0; x < m * n; x++) worst = Math.max(worst, Math.abs(c[x] - expected[x]));
+      assert.ok(worst <= 1e-6 * Math.sqrt(k), `${m}x${n}x${k} transposed=${transposed}: ${worst}`);
+    }
   }
 });
 
@@ -95,21 +99,19 @@ test('fused attention and the row softmax equal float64 with a mask, causal orde
     mask.fill(0, 0, n); // row 0 sees nothing
     const offset = 2, total = m + 4, shift = offset + n - total; // a slice of a larger batch
     const scale = 1 / Math.sqrt(d);
-    const kt = new Float32Array(d * n);
-    for (let j = 0; j < n; j++) for (let p = 0; p < d; p++) kt[p * n + j] = k[j * d + p];
-    const scratch = new Float32Array(kernels.scratch_floats(dv));
-    const [pq, pkt, pv, po, pm, ps, pw] = place(q, kt, v, new Float32Array(m * dv), mask, scratch, new Float32Array(m * n));
-    kernels.attention(1, m, n, d, dv, pq, pkt, pv, po, pm, 1, shift, scale, ps);
-    kernels.sgemm(1, m, n, d, pq, 0, pkt, 0, pw, scale);
+    const scratch = new Float32Array(kernels.scratch_floats(m, d));
+    const [pq, pk, pv, po, pm, ps, pw] = place(q, k, v, new Float32Array(m * dv), mask, scratch, new Float32Array(m * n));
+    kernels.attention(1, m, n, d, dv, pq, pk, pv, po, pm, 1, shift, scale, ps);
+    kernels.sgemm(1, m, n, d, pq, 0, pk, 0, 1, pw, scale, ps);
     kernels.softmax_rows(1, m, n, pw, pm, 1, shift);
     const out = read(po, m * dv), weights = read(pw, m * n);
     for (let i = 0; i < m; i++) {
       const visible = (j) => mask[i * n + j] === 1 && j <= i + shift;
       const ref = referenceRow(q.subarray(i * d), k, v, n, d, dv, scale, visible);
       if (i === 0) assert.ok(out.subarray(0, dv).every((x) => x === 0) && weights.subarray(0, n).every((x) => x === 0));
-      assertRelative(out.subarray(i * dv, (i + 1) * dv), ref.out, 2e-5, `out ${m}x${n}x${d} row ${i}`);
+      assertAllClose(out.subarray(i * dv, (i + 1) * dv), ref.out, 1e-5, 1e-6, `out ${m}x${n}x${d} row ${i}`);
       const row = weights.subarray(i * n, (i + 1) * n);
-      for (let j = 0; j < n; j++) assert.ok(Math.abs(row[j] - ref.weights[j]) <= 1e-6 + 1e-5 * ref.weights[j], `w ${i},${j}`);
+      assertAllClose(row, ref.weights, 1e-5, 1e-7, `weights ${m}x${n}x${d} row ${i}`);
       const sum = row.reduce((a, b) => a + b, 0);
       if (ref.weights.some((x) => x > 0)) assert.ok(Math.abs(sum - 1) < 1e-5, `row ${i} sums to ${sum}`);
     }
@@ -162,10 +164,7 @@ test('a Node worker reports the wasm backend and equals CPython', async () => {
   for (const name of ['scaled_dot', 'multi_head', 'flash']) {
     for (const key of [name, `${name}_weights`]) {
       assert.equal(inPyodide[key].length, cpython[key].length, key);
-      inPyodide[key].forEach((x, i) => {
-        const expected = cpython[key][i];
-        assert.ok(Math.abs(x - expected) <= 1e-6 + 1e-5 * Math.abs(expected), `${key}[${i}]: ${x} vs ${expected}`);
-      });
+      assertAllClose(inPyodide[key], cpython[key], 1e-5, 1e-6, key);
     }
   }
 });

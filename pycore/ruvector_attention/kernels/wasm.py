@@ -92,8 +92,8 @@ class WasmKernels:
 
     def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
         """``a @ b`` for float32 matrices, or stacks of them of one batch size (a 2-D
-        operand shared by the batch); ``b`` may be a transposed view (``keys.T``), which the
-        module transposes after the copy."""
+        operand shared by the batch); ``b`` may be a transposed view (``keys.T``), whose
+        rows the module reads as stored."""
         if a.dtype != np.float32 or b.dtype != np.float32 or not (2 <= a.ndim <= 3 and 2 <= b.ndim <= 3):
             return None
         (m, k), n = a.shape[-2:], b.shape[-1]
@@ -106,13 +106,11 @@ class WasmKernels:
         transposed = not b.flags.c_contiguous and np.swapaxes(b, -1, -2).flags.c_contiguous
         rows = np.swapaxes(b, -1, -2) if transposed else np.ascontiguousarray(b)
         out = np.empty((batch, m, n) if max(a.ndim, b.ndim) == 3 else (m, n), dtype=np.float32)
-        pa, pb, pt, pc = self._reserve(a.nbytes, rows.nbytes, rows.nbytes if transposed else 0, out.nbytes)
+        pa, pb, pc, ps = self._reserve(a.nbytes, rows.nbytes, out.nbytes, 4 * int(self._x.scratch_floats(0, k)))
         self._put(a, pa)
         self._put(rows, pb)
-        if transposed:
-            self._x.transpose(batch if b.ndim == 3 else 1, n, k, pb, pt)
-            pb = pt
-        self._x.sgemm(batch, m, n, k, pa, m * k if a.ndim == 3 else 0, pb, k * n if b.ndim == 3 else 0, pc, 1.0)
+        a_stride, b_stride = m * k if a.ndim == 3 else 0, k * n if b.ndim == 3 else 0
+        self._x.sgemm(batch, m, n, k, pa, a_stride, pb, b_stride, int(transposed), pc, 1.0, ps)
         return self._get(pc, out)
 
     def softmax(self, scores: np.ndarray, mask: np.ndarray | None) -> np.ndarray | None:
@@ -156,9 +154,9 @@ class WasmKernels:
         queries, keys, values = (np.ascontiguousarray(x) for x in operands)
         pattern = None if mask is None else np.ascontiguousarray(np.broadcast_to(mask, (m, n))).view(np.uint8)
         out = np.empty((*queries.shape[:-1], dv), dtype=np.float32)
-        scratch = 4 * int(self._x.scratch_floats(dv))
-        pq, pk, pt, pv, po, pm, ps = self._reserve(
-            queries.nbytes, keys.nbytes, keys.nbytes, values.nbytes, out.nbytes, m * n if pattern is not None else 0, scratch
+        scratch = 4 * int(self._x.scratch_floats(m, d))
+        pq, pk, pv, po, pm, ps = self._reserve(
+            queries.nbytes, keys.nbytes, values.nbytes, out.nbytes, m * n if pattern is not None else 0, scratch
         )
         for array, at in ((queries, pq), (keys, pk), (values, pv)):
             self._put(array, at)
@@ -167,9 +165,8 @@ class WasmKernels:
             return None
         if pattern is not None:
             self._put(pattern, pm)
-        self._x.transpose(batch, n, d, pk, pt)
         causal = causal_shift is not None
         self._x.attention(
-            batch, m, n, d, dv, pq, pt, pv, po, 0 if pattern is None else pm, int(causal), causal_shift or 0, scale, ps
+            batch, m, n, d, dv, pq, pk, pv, po, 0 if pattern is None else pm, int(causal), causal_shift or 0, scale, ps
         )
         return self._get(po, out)
