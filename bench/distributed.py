@@ -6,7 +6,8 @@ larger than one worker's memory limit.
 
 Run A: scaled_dot over ``queries x keys`` (NumPy inputs, key sharding), once on one worker
 and once on two (one thread each, OPENBLAS_NUM_THREADS=1): wall time, each worker's peak
-RSS and the scaling ratio; the first 64 output rows are checked against the in-process
+RSS and CPU seconds (how the work split, whatever else runs on the machine) and the
+scaling ratio; the first 64 output rows are checked against the in-process
 library call. Run B: ``big-keys`` keys generated chunk by chunk on the workers (a dask
 array; neither the client nor any worker ever holds them all) under a ``memory-limit``
 smaller than the key set, two workers. Needs the ``[dask]`` extra.
@@ -39,9 +40,10 @@ MB = 1 << 20
 warnings.filterwarnings("ignore", message="Sending large graph")
 
 
-def peak_rss() -> int:
-    """This process's peak resident memory in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def usage() -> tuple[int, float]:
+    """This process's peak resident memory in bytes (Linux reports KiB) and CPU seconds."""
+    self = resource.getrusage(resource.RUSAGE_SELF)
+    return self.ru_maxrss * 1024, self.ru_utime + self.ru_stime
 
 
 def run(workers: int, memory_limit: str, make: Any) -> dict[str, Any]:
@@ -50,11 +52,25 @@ def run(workers: int, memory_limit: str, make: Any) -> dict[str, Any]:
         n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit, dashboard_address=None
     ) as cluster, Client(cluster) as client:
         lazy = make()
+        idle = client.run(usage)
         start = time.perf_counter()
         result = lazy.compute()
         seconds = time.perf_counter() - start
-        peaks = sorted(client.run(peak_rss).values())
-    return {"workers": workers, "seconds": seconds, "peaks": peaks, "result": result, "lazy": lazy}
+        used = client.run(usage)
+    return {
+        "workers": workers,
+        "seconds": seconds,
+        "peaks": [used[w][0] for w in sorted(used)],
+        "cpu": [used[w][1] - idle[w][1] for w in sorted(used)],
+        "result": result,
+        "lazy": lazy,
+        "load": os.getloadavg()[0],
+    }
+
+
+def describe(r: dict[str, Any]) -> str:
+    """Peak RSS and CPU seconds of each worker."""
+    return ", ".join(f"{p / MB:.0f} MB / {c:.1f} s" for p, c in zip(r["peaks"], r["cpu"]))
 
 
 def main() -> None:
@@ -84,12 +100,12 @@ def main() -> None:
     print(f"A: scaled_dot, {args.queries:,} queries x {args.keys:,} keys x dim {d}, "
           f"key_chunks={args.key_chunks:,}, query_chunks={args.query_chunks:,}: "
           f"{len(lazy.__dask_graph__()):,} tasks, inputs {(q.nbytes + k.nbytes + v.nbytes) / MB:.0f} MB")
-    print(f"{'workers':>8} {'seconds':>9} {'peak RSS per worker (MB)':>26} {'max |out - library| (64 rows)':>31}")
+    print(f"{'workers':>8} {'seconds':>9} {'per worker: peak RSS / CPU':>36} {'max |out - lib|':>16} {'load avg':>9}")
     for r in runs:
         error = float(np.abs(r["result"][:64] - exact).max())
-        peaks = ", ".join(f"{p / MB:.0f}" for p in r["peaks"])
-        print(f"{r['workers']:>8} {r['seconds']:>9.1f} {peaks:>26} {error:>31.2e}")
-    print(f"scaling 1 -> 2 workers: {runs[0]['seconds'] / runs[1]['seconds']:.2f}x (ideal 2.00x)")
+        print(f"{r['workers']:>8} {r['seconds']:>9.1f} {describe(r):>36} {error:>16.2e} {r['load']:>9.1f}")
+    print(f"scaling 1 -> 2 workers: {runs[0]['seconds'] / runs[1]['seconds']:.2f}x wall time (ideal 2.00x; "
+          f"the machine's other load shares its cores)")
 
     n, chunk = args.big_keys, 50_000
     key_bytes = n * d * 4
@@ -103,8 +119,8 @@ def main() -> None:
     big = run(2, args.memory_limit, b)
     print(f"\nB: {args.big_queries:,} queries x {n:,} keys x dim {d} (keys {key_bytes / MB:.0f} MB + values "
           f"{key_bytes / MB:.0f} MB, made on the workers), memory limit {args.memory_limit} per worker, 2 workers")
-    peaks = ", ".join(f"{p / MB:.0f}" for p in big["peaks"])
-    print(f"{big['seconds']:.1f} s, peak RSS per worker {peaks} MB, output finite: {bool(np.isfinite(big['result']).all())}")
+    print(f"{big['seconds']:.1f} s, per worker: peak RSS / CPU {describe(big)}, load avg {big['load']:.1f}, "
+          f"output finite: {bool(np.isfinite(big['result']).all())}")
 
 
 if __name__ == "__main__":

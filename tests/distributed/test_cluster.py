@@ -202,6 +202,7 @@ def bad_calls(rng):
         (InvalidInputError, lambda: rad.compute_batch(attn, q, k, v, causal="false")),
         (InvalidInputError, lambda: rad.weights_batch(attn, q, k, mask=np.full((4, 9), 2))),
         (InvalidInputError, lambda: rad.compute_batch("scaled_dot", q, k, v)),
+        (InvalidInputError, lambda: rad.compute_batch(attn, q, k, None)),
         (EmptyInputError, lambda: rad.compute_batch(attn, q[:0], k, v)),
         (InvalidConfigError, lambda: rad.compute_batch(attn, q, k, v, key_chunks=0)),
         (InvalidConfigError, lambda: rad.compute_batch(ra.create("rope", dim=DIM), q, k, v, key_chunks=3)),

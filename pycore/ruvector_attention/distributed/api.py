@@ -64,6 +64,7 @@ def compute_batch(
     task (default: a dask array's own row chunks, else :data:`QUERY_CHUNK`).
     ``split_every``: partials merged per node of the reduction tree.
     """
+    values = check.required(values, "values")
     call = _Call.of(attn, queries, keys, values, mask, causal, key_chunks, query_chunks, split_every)
     return call.key_sharded("compute") if call.key_chunks else call.row_sharded("compute")
 
@@ -166,7 +167,7 @@ class _Call:
         queries, (m, _) = _matrix(queries, "queries", attn.dim)
         keys, (n, _) = _matrix(keys, "keys", attn.dim)
         if values is not None:
-            values, (count, _) = _matrix(check.required(values, "values"), "values", attn.dim if attn.values_match_dim else None)
+            values, (count, _) = _matrix(values, "values", attn.dim if attn.values_match_dim else None)
             if count != n:
                 raise DimensionMismatchError(
                     f"values must have one row per key: expected {n} rows, got {count}", expected=n, actual=count
@@ -206,35 +207,38 @@ class _Call:
                 mask = self._chunked(self.mask, (self.query_rows, key_rows)).to_delayed()
         return q.to_delayed()[:, 0], k.to_delayed()[:, 0], v, mask, q.chunks[0]
 
-    def _out_cols(self) -> int:
-        """Output columns: the mechanism's result on one zero query and key (no side effects)."""
+    def _out_cols(self, shipped: tasks.Shipped) -> int:
+        """Output columns: the shipped mechanism's result on one zero query and key (a
+        rebuilt copy, so the caller's instance sees no call)."""
         probe = np.zeros((1, self.attn.dim), dtype=np.float32)
         values = np.zeros((1, self.values.shape[1]), dtype=np.float32)
-        return tasks.mechanism(tasks.ship(self.attn)).compute_batch(probe, probe, values).shape[1]
+        return tasks.mechanism(shipped).compute_batch(probe, probe, values).shape[1]
 
     def row_sharded(self, method: str) -> da.Array:
-        shipped = dask.delayed(tasks.ship(self.attn), pure=True)
+        data = tasks.ship(self.attn)
+        shipped = dask.delayed(data, pure=True)
         q, k, v, mask, sizes = self._blocks(-1)
-        n = self.keys.shape[0]
-        cols = n if method == "weights" else self._out_cols()
+        m, n = sum(sizes), self.keys.shape[0]
+        cols = n if method == "weights" else self._out_cols(data)
         task = dask.delayed(tasks.rows, pure=True)
         parts, offset = [], 0
         for i, size in enumerate(sizes):
             block_mask = None if mask is None else mask[min(i, mask.shape[0] - 1), 0]
             values = None if v is None else v[0]
-            out = task(shipped, method, q[i], k[0], values, block_mask, self.causal, offset, sum(sizes))
+            out = task(shipped, method, q[i], k[0], values, block_mask, self.causal, offset, m)
             parts.append(da.from_delayed(out, (size, cols), dtype=np.float32))
             offset += size
         return da.concatenate(parts, axis=0)
 
     def key_sharded(self, method: str) -> da.Array:
-        shipped = dask.delayed(tasks.ship(self.attn), pure=True)
+        data = tasks.ship(self.attn)
+        shipped = dask.delayed(data, pure=True)
         q, k, v, mask, sizes = self._blocks(self.key_chunks)
         n, m = self.keys.shape[0], sum(sizes)
         key_sizes = [min(self.key_chunks, n - start) for start in range(0, n, self.key_chunks)]
         starts = np.cumsum([0, *key_sizes[:-1]])
         partial = dask.delayed(tasks.key_partial, pure=True)
-        cols = self._out_cols() if method == "compute" else 0
+        cols = self._out_cols(data) if method == "compute" else 0
         grid, offset = [], 0
         for i, size in enumerate(sizes):
             tiles = [tasks.Tile(offset, m, int(start), n, bool(self.causal)) for start in starts]
