@@ -53,6 +53,17 @@ def test_the_seam_names_its_backend_and_rejects_unknown_ones():
         use_backend(previous)
 
 
+def test_the_package_carries_the_simd_module():
+    """The wheel (and the sdist it is built from) ship attention.wasm, a WebAssembly binary
+    naming the exports kernels/wasm.py calls."""
+    from importlib.resources import files
+
+    data = (files("ruvector_attention.kernels") / "attention.wasm").read_bytes()
+    assert data[:8] == b"\0asm\x01\0\0\0"
+    for name in (b"heap_base", b"memory", b"sgemm", b"softmax_rows", b"attention", b"max_abs", b"scratch_floats"):
+        assert name in data
+
+
 @pytest.mark.skipif(IN_PYODIDE, reason="CPython has no wasm engine for the kernels")
 def test_cpython_computes_with_numpy_and_says_why():
     assert backend() == "numpy"
