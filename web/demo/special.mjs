@@ -147,7 +147,7 @@ export async function specialPayloads(ctx) {
 /**
  * Clear `container` and draw the panels that apply to mechanism `ctx.name`.
  * @param {HTMLElement} container
- * @param {import('../visualizer/special.d.ts').SpecialContext} ctx
+ * @param {import('./special.mjs').SpecialContext} ctx
  */
 export async function drawSpecialViews(container, ctx) {
   const payloads = await specialPayloads(ctx);

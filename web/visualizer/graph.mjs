@@ -38,7 +38,7 @@ function edgePaths([x1, y1], [x2, y2], rim) {
 /**
  * Draw the attention graph panel into `container`.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').GraphPayload} payload
+ * @param {import('./special.mjs').GraphPayload} payload
  */
 export function drawGraph(container, payload) {
   const { weights, rows, cols, labels = [], perNode = 3 } = payload;

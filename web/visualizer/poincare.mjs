@@ -76,7 +76,7 @@ export const originDistance = (r, c) => (2 / Math.sqrt(c)) * Math.atanh(r);
 /**
  * Draw the Poincaré disk panel into `container`.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').PoincarePayload} payload
+ * @param {import('./special.mjs').PoincarePayload} payload
  */
 export function drawPoincare(container, payload) {
   const { keys, query, dim, weights, labels = [], queryLabel = 'query', title } = payload;

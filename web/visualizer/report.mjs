@@ -6,7 +6,7 @@ import { fmt, html, panel } from './svg.mjs';
 /**
  * Draw the report panel into `container`.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').ReportPayload} payload
+ * @param {import('./special.mjs').ReportPayload} payload
  */
 export function drawReport(container, payload) {
   const { health_score: health, recommendation, metrics, why } = payload;

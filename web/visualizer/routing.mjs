@@ -13,7 +13,7 @@ function bar(value, attrs, text = fmt(value, 3)) {
 /**
  * Draw the routing panel into `container`.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').RoutingPayload} payload
+ * @param {import('./special.mjs').RoutingPayload} payload
  */
 export function drawRouting(container, payload) {
   const { experts, tokens, gates, batch } = payload;

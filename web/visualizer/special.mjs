@@ -62,7 +62,7 @@ export function ensureStyles(doc = document) {
 /**
  * Clear `container` and draw one panel per payload ({ view, ...data }) into it.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').Payload[]} payloads
+ * @param {import('./special.mjs').Payload[]} payloads
  */
 export function drawViews(container, payloads) {
   ensureStyles(container.ownerDocument);

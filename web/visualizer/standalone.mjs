@@ -18,7 +18,7 @@ export function decodeArray({ b64, shape }) {
  * special views. Returns { visualizer, panels } for scripts and tests.
  * @param {HTMLElement} root
  * @param {{ title?: string, complexity?: string, weights: { b64: string, shape: number[] },
- *   xLabels?: string[], yLabels?: string[], payloads?: import('./special.d.ts').Payload[] }} data
+ *   xLabels?: string[], yLabels?: string[], payloads?: import('./special.mjs').Payload[] }} data
  */
 export function mountStandalone(root, data) {
   const [heads, rows, cols] = data.weights.shape;

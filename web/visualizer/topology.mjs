@@ -8,7 +8,7 @@ export const MODE_COLOURS = { stable: '#1b9e77', cautious: '#d95f02', freeze: '#
 /**
  * Draw the topology panel into `container`.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').TopologyPayload} payload
+ * @param {import('./special.mjs').TopologyPayload} payload
  */
 export function drawTopology(container, payload) {
   const { windows, thresholds, labels = [], window } = payload;

@@ -13,7 +13,7 @@ export function marginals(plan) {
 /**
  * Draw the transport plan panel into `container`.
  * @param {HTMLElement} container
- * @param {import('./special.d.ts').TransportPayload} payload
+ * @param {import('./special.mjs').TransportPayload} payload
  */
 export function drawTransport(container, payload) {
   const { plan, labels = [], masses } = payload;

@@ -1,5 +1,5 @@
-// ruvector-attention-py/visualizer: the views only this library can draw (special.mjs and
-// the modules it re-exports), and the demo's web/demo/special.mjs and inputs.mjs.
+// ruvector-attention-py/visualizer/special: the views only this library can draw
+// (special.mjs and the modules it re-exports), from plain payloads.
 
 /** A matrix as a flat row-major array or an array of rows. */
 export type Matrix = Float32Array | number[] | number[][];
@@ -87,7 +87,7 @@ export declare function drawTransport(container: HTMLElement, payload: Transport
 export declare function drawGraph(container: HTMLElement, payload: GraphPayload): HTMLElement;
 export declare function drawTopology(container: HTMLElement, payload: TopologyPayload): HTMLElement;
 export declare function drawReport(container: HTMLElement, payload: ReportPayload): HTMLElement;
-export declare const VIEWS: Readonly<Record<Payload['view'], (container: HTMLElement, payload: any) => HTMLElement>>;
+export declare const VIEWS: Readonly<{ [V in Payload['view']]: (container: HTMLElement, payload: Extract<Payload, { view: V }>) => HTMLElement }>;
 /** Clear `container` and draw one panel per payload. */
 export declare function drawViews(container: HTMLElement, payloads: Payload[]): HTMLElement;
 export declare function ensureStyles(doc?: Document): void;
@@ -97,26 +97,3 @@ export declare function diskLayout(points: ArrayLike<number>, count: number, dim
 /** The edges the graph view draws: each row's heaviest off-diagonal weights, opacity = weight / the largest. */
 export declare function graphEdges(weights: ArrayLike<number>, rows: number, cols: number, perNode?: number): { from: number; to: number; weight: number; opacity: number }[];
 export declare function marginals(plan: number[][]): { rows: number[]; cols: number[] };
-
-/** What web/demo/special.mjs's drawSpecialViews reads: the demo's current mechanism and input. */
-export interface SpecialContext {
-  rt: { create(name: string, config?: object): Promise<any> };
-  handle: any;
-  name: string;
-  config: Record<string, unknown>;   // camelCase, as handle.info.config
-  queries: Float32Array;             // rows·dim
-  keys: Float32Array;                // cols·dim
-  values?: Float32Array;
-  rows: number;
-  cols: number;
-  dim: number;
-  tokens?: string[];
-  mask?: boolean[] | boolean[][] | null;
-  causal?: boolean;
-  /** Per-call inputs (hnsw_aware, structural), passed to weightsBatch. */
-  extras?: object;
-  /** weightsBatch(queries, keys) if already computed (rows·cols). */
-  weights?: Float32Array;
-  /** The query the Poincaré disk shows (default 0). */
-  queryRow?: number;
-}
