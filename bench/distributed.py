@@ -49,7 +49,7 @@ def usage() -> tuple[int, float]:
 def run(workers: int, memory_limit: str, make: Any) -> dict[str, Any]:
     """Start a fresh cluster, compute ``make()`` on it; seconds, per-worker peak RSS, result."""
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit, dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
         lazy = make()
         idle = client.run(usage)

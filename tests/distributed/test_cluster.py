@@ -52,7 +52,7 @@ SUBMITTED = Submissions()
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0")
     cluster.scheduler.add_plugin(SUBMITTED)  # the scheduler runs in this process
     with Client(cluster) as c:
         yield c
@@ -174,6 +174,16 @@ def test_more_keys_than_max_keys_when_sharded(client, rng, monkeypatch):
     with pytest.raises(InputTooLargeError):
         rad.compute_batch(attn, q, k, v, key_chunks=41)
     assert SUBMITTED.tasks == before
+
+
+def test_key_sharded_query_blocks_fit_max_work_bytes(rng, monkeypatch):
+    attn = ra.FlashAttention(DIM)
+    q, k, v = data(rng, 23, 100, 3)
+    expected = attn.compute_batch(q, k, v)
+    monkeypatch.setattr(ra, "MAX_WORK_BYTES", 32 * 100 * 5)  # five rows of 100 scores
+    out = rad.compute_batch(attn, q, k, v, key_chunks=100)
+    assert out.chunks[0] == (5, 5, 5, 5, 3)
+    np.testing.assert_allclose(out.compute(scheduler="sync"), expected, atol=1e-5)
 
 
 class Unregistered(ra.ScaledDotProductAttention):

@@ -40,8 +40,9 @@ KEY_SHARDED: tuple[str, ...] = tuple(sorted(PLANS))
 """The mechanisms whose keys ``key_chunks=`` may shard."""
 QUERY_CHUNK = 1024
 """Query rows per task when the queries are a NumPy array and ``query_chunks`` is not given."""
-_ROW_TEMPORARIES = 4
-"""float64 ``(rows, key_chunk)`` temporaries per head in a key-sharded task."""
+_BYTES_PER_SCORE = 32
+"""Working bytes per score (per head) of a key-sharded task: the scores, their masked copy
+and the pattern, in float64 where float32 scores would overflow, with room to spare."""
 
 
 def compute_batch(
@@ -177,7 +178,7 @@ class _Call:
         if key_chunks is not None:
             if causal is None:
                 causal = getattr(attn.config, "causal", False)
-            bytes_per_row = 8 * _ROW_TEMPORARIES * attn.num_heads * min(n, key_chunks)
+            bytes_per_row = _BYTES_PER_SCORE * attn.num_heads * min(n, key_chunks)
             query_chunks = limits.block_rows(query_chunks or QUERY_CHUNK, bytes_per_row, f"a key chunk of {attn.name}")
         if not attn.splittable:
             query_rows: int | tuple[int, ...] = m
