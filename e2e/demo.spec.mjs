@@ -44,11 +44,11 @@ test('boots, renders a heatmap whose brightest cell is the largest weight', asyn
     expect(new Set(pixels.map((p) => p.join())).size).toBeGreaterThan(3); // not blank
     expect(argmax(pixels.map(brightness))).toBe(argmax(weights));
   }
-  const box = await page.locator('.ra-heatmap').boundingBox();
+  const box = await page.locator('.ra-panel-matrix .ra-heatmap').boundingBox();
   const [x, y] = await page.evaluate(() => window.demo.visualizer.cellCenter(0, 0));
   const scale = box.width / (await page.evaluate(() => window.demo.visualizer.canvas.width));
   await page.mouse.move(box.x + x * scale, box.y + y * scale);
-  await expect(page.locator('.ra-tooltip')).toContainText(/the → the: 0\.\d{6}/);
+  await expect(page.locator('.ra-panel-matrix .ra-tooltip')).toContainText(/the → the: 0\.\d{6}/);
   await expect(page.locator('.ra-output')).toContainText('output (10 × 32)');
   await page.screenshot({ path: testInfo.outputPath('demo.png'), fullPage: true });
 });
@@ -92,4 +92,150 @@ test('bad input shows a typed error and the page keeps working', async ({ page }
   await page.click('#run');
   await expect(page.locator('body[data-ran="2"]')).toBeAttached();
   await expect(page.locator('#error')).toBeHidden();
+});
+
+/** Visible controls of the form and the explorer's toolbar whose box or text does not fit. */
+async function clipped(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    const canvas = document.createElement('canvas').getContext('2d');
+    const visible = (el) => el.offsetParent !== null && el.getClientRects().length > 0;
+    for (const el of document.querySelectorAll('#controls input, #controls select, #controls button, #controls label, .ra-toolbar select, .ra-toolbar button, .ra-tabs button')) {
+      if (!visible(el)) continue;
+      const box = el.getBoundingClientRect();
+      const card = el.closest('form, #view').getBoundingClientRect();
+      if (box.left < card.left - 0.5 || box.right > card.right + 0.5) bad.push(`${el.id || el.className || el.tagName} outside its card`);
+      if (el.tagName === 'SELECT') { // the chosen option's text must fit next to the arrow
+        const style = getComputedStyle(el);
+        canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = el.selectedOptions[0]?.textContent ?? '';
+        if (canvas.measureText(text).width > el.clientWidth - 24) bad.push(`${el.id || el.className}: "${text}" clipped`);
+      }
+      if (el.tagName === 'LABEL' && el.scrollWidth > el.clientWidth + 1) bad.push(`label "${el.textContent.trim()}" clipped`);
+    }
+    return bad;
+  });
+}
+
+test('one control per meaning; nothing clipped and no sideways scroll at 1400, 900 and 700 px, light and dark', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await ready(page);
+  const labels = await page.evaluate(() => [...document.querySelectorAll('#controls label')]
+    .filter((l) => l.offsetParent !== null).map((l) => l.textContent.trim().toLowerCase()));
+  expect(new Set(labels).size).toBe(labels.length);
+  expect(labels.filter((l) => l.includes('seed'))).toEqual(['vector seed', 'config seed (weights)']);
+  expect(labels.filter((l) => l.includes('causal'))).toEqual(['causal (config)', 'causal order (call option)']);
+  for (const width of [1400, 900, 700]) {
+    await page.setViewportSize({ width, height: 1000 });
+    await page.waitForTimeout(300);
+    const { scroll, client, header } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+      header: document.querySelector('header').getBoundingClientRect().width,
+    }));
+    expect(scroll, `sideways scroll at ${width}px`).toBeLessThanOrEqual(client);
+    expect(header).toBe(client);
+    expect(await clipped(page), `at ${width}px`).toEqual([]);
+    if (width === 700) continue;
+    for (const theme of ['light', 'dark']) {
+      await page.evaluate((t) => { document.documentElement.dataset.theme = t; window.demo.explorer.redraw(); }, theme);
+      await page.screenshot({ path: testInfo.outputPath(`demo-${width}-${theme}.png`), fullPage: true });
+    }
+  }
+  // the dark theme repaints the canvas: its corner is the dark background
+  const corner = await page.evaluate(() => Array.from(window.demo.visualizer.canvas.getContext('2d').getImageData(1, 1, 1, 1).data.slice(0, 3)));
+  expect(corner).toEqual([0x16, 0x18, 0x1d]);
+});
+
+test('the URL holds the whole state; opening it restores the same view', async ({ page, context }) => {
+  await ready(page);
+  await page.selectOption('#mechanism', 'hyperbolic');
+  await expect(page.locator('#config[data-mechanism="hyperbolic"]')).toBeAttached();
+  await page.fill('#tokens', 'a small red fox jumps');
+  await page.fill('#vector-seed', '3');
+  await page.locator('#key-mask button').nth(1).click();
+  await page.check('#causal');
+  await page.fill('#layers', '2');
+  await page.click('#run');
+  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 30_000 });
+  await page.click('.ra-tabs [data-view=heads]');
+  await page.selectOption('.ra-layer', '1');
+  await page.selectOption('.ra-head', '0');
+  await page.selectOption('.ra-palette', 'cividis');
+  const url = page.url();
+  const before = await page.evaluate(() => Array.from(window.demo.visualizer.view));
+  const params = new URL(url).searchParams;
+  expect(Object.fromEntries(['mechanism', 'text', 'vseed', 'norm', 'mask', 'causal', 'layers', 'view', 'layer', 'head', 'palette'].map((k) => [k, params.get(k)])))
+    .toEqual({ mechanism: 'hyperbolic', text: 'a small red fox jumps', vseed: '3', norm: '0.3', mask: '1', causal: '1', layers: '2', view: 'heads', layer: '1', head: '0', palette: 'cividis' });
+
+  const again = await context.newPage();
+  await again.goto(url);
+  await expect(again.locator('body[data-ran="1"]')).toBeAttached({ timeout: 90_000 });
+  expect(await again.inputValue('#mechanism')).toBe('hyperbolic');
+  expect(await again.inputValue('#tokens')).toBe('a small red fox jumps');
+  expect(await again.inputValue('#vector-seed')).toBe('3');
+  expect(await again.isChecked('#causal')).toBe(true);
+  await expect(again.locator('#key-mask button').nth(1)).toHaveAttribute('aria-pressed', 'false');
+  await expect(again.locator('.ra-tabs [data-view=heads]')).toHaveAttribute('aria-selected', 'true');
+  expect(await again.inputValue('.ra-layer')).toBe('1');
+  expect(await again.inputValue('.ra-palette')).toBe('cividis');
+  const after = await again.evaluate(() => Array.from(window.demo.visualizer.view));
+  expect(after).toEqual(before);
+  expect(await again.locator('.ra-link').count()).toBeGreaterThan(0);
+});
+
+test('hyperbolic inputs sit inside the Poincaré ball by default, so the weights are not an identity', async ({ page }) => {
+  await ready(page);
+  await page.selectOption('#mechanism', 'hyperbolic');
+  await expect(page.locator('#norm')).toHaveValue('0.3');
+  await expect(page.locator('#norm-hint')).toContainText('Poincaré ball');
+  await page.click('#run');
+  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 30_000 });
+  const { norms, diagonal } = await page.evaluate(() => {
+    const { x, dim, words } = window.demo.state.last;
+    const view = window.demo.visualizer.view;
+    const n = words.length;
+    return {
+      norms: words.map((_, i) => Math.hypot(...x.subarray(i * dim, (i + 1) * dim))),
+      diagonal: words.reduce((s, _, i) => s + view[i * n + i], 0) / n,
+    };
+  });
+  for (const norm of norms) expect(norm).toBeLessThan(1);
+  expect(diagonal).toBeLessThan(0.5);
+  await page.selectOption('#mechanism', 'multi_head');
+  await expect(page.locator('#norm')).toHaveValue('4');
+});
+
+test('the error box says Name: message once, with details as a list', async ({ page }) => {
+  await ready(page);
+  await page.fill('#config input[name="numHeads"]', '5');
+  await page.click('#run');
+  const box = page.locator('#error');
+  await expect(box).toHaveAttribute('data-name', 'InvalidConfigError');
+  const text = await box.textContent();
+  expect(text.startsWith('InvalidConfigError: ')).toBe(true);
+  const message = await page.evaluate(() => document.querySelector('#error strong').nextSibling.textContent);
+  expect(text.split(message).length - 1).toBe(1);
+  expect(text).not.toMatch(/[{}]/);
+});
+
+test('a long stack shows progress and can be cancelled; the page keeps working', async ({ page }) => {
+  await ready(page);
+  await page.fill('#tokens', Array.from({ length: 96 }, (_, i) => `w${i}`).join(' '));
+  await page.fill('#dim', '64');
+  await page.dispatchEvent('#dim', 'change');
+  await expect(page.locator('#config input[name="numHeads"]')).toBeAttached();
+  await page.fill('#layers', '8');
+  await page.click('#run');
+  await expect(page.locator('#progress')).toBeVisible();
+  await expect(page.locator('#progress-text')).toContainText(/layer \d of 8/);
+  await expect(page.locator('#cancel')).toBeEnabled();
+  await page.click('#cancel');
+  await expect(page.locator('#error')).toHaveAttribute('data-name', 'AbortError', { timeout: 30_000 });
+  await expect(page.locator('#progress')).toBeHidden();
+  await page.fill('#layers', '1');
+  await page.fill('#tokens', 'back to work');
+  await page.click('#run');
+  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 90_000 });
+  await expect(page.locator('#error')).toBeHidden();
+  expect(await page.evaluate(() => window.demo.visualizer.data.rows)).toBe(3);
 });

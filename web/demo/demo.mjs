@@ -1,11 +1,23 @@
-// The demo page: any registered mechanism, a config form generated from its defaults,
-// tokens as vectors, causal order and key masks, the visualizer, and per-call timings.
+// The demo page: the attention explorer on any registered mechanism (typed text, random
+// vectors or your own arrays, a config form generated from its defaults, causal order,
+// key masks, a stack of layers), or on a real model (all-MiniLM-L6-v2, whose layers can be
+// swapped for any mechanism and compared); per-call timings, progress and cancel, errors,
+// and the whole state in the URL. The views of what only a mechanism computes come from
+// special.mjs and reading array files from inputs.mjs, when those are present.
 import { createRuntime } from '../index.mjs';
-import { AttentionVisualizer } from '../visualizer/visualizer.mjs';
+import { AttentionExplorer, headView, layerOf, themeOf } from '../visualizer/visualizer.mjs';
+import { readState, writeState } from './url-state.mjs';
+import { defaultNorm, graphInputs, scaleRows, tokenVectors } from './vectors.mjs';
 
 const $ = (id) => document.getElementById(id);
-const visualizer = new AttentionVisualizer($('visualizer'));
-const state = { rt: null, keyMask: [] };
+const MODEL_URL = '/models/all-MiniLM-L6-v2.zip';
+/** Config fields that share a name with a control of the call or the vectors. */
+const CONFIG_LABELS = { seed: 'config seed (weights)', causal: 'causal (config)' };
+
+const explorer = new AttentionExplorer($('explorer'), { onChange: () => saveState() });
+const state = { rt: null, keyMask: [], arrays: null, model: null, encoded: null, controller: null, restoring: true };
+
+// ------------------------------------------------------------------ status, timings, errors
 
 function status(text, loaded, total) {
   $('status-text').textContent = text;
@@ -14,8 +26,8 @@ function status(text, loaded, total) {
 
 function time(label, ms) {
   const row = document.createElement('tr');
-  row.innerHTML = `<td></td><td>${ms.toFixed(1)}</td>`;
-  row.firstChild.textContent = label;
+  row.append(Object.assign(document.createElement('td'), { textContent: label }),
+    Object.assign(document.createElement('td'), { textContent: ms.toFixed(1) }));
   $('timing-rows').prepend(row);
 }
 
@@ -26,52 +38,39 @@ async function timed(label, promise) {
   return result;
 }
 
+const plain = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** `Name: message` once; the details (other than the message again) as a list. */
 function showError(err) {
   const box = $('error');
   box.hidden = !err;
-  if (err) {
-    const details = err.details && Object.keys(err.details).length ? `\n${JSON.stringify(err.details)}` : '';
-    box.textContent = `${err.name}: ${err.message}${details}`;
-    box.dataset.name = err.name;
+  box.replaceChildren();
+  if (!err) return;
+  const name = err.name || 'Error';
+  box.dataset.name = name;
+  box.append(Object.assign(document.createElement('strong'), { textContent: `${name}: ` }), String(err.message));
+  const details = err.details && typeof err.details === 'object' ? Object.entries(err.details)
+    .filter(([, v]) => v !== undefined && plain(v) !== err.message) : [];
+  if (details.length) {
+    const list = document.createElement('ul');
+    list.append(...details.map(([k, v]) => Object.assign(document.createElement('li'), { textContent: `${k}: ${plain(v)}` })));
+    box.append(list);
   }
 }
 
-// ------------------------------------------------------------------ token vectors
-
-function hash(text) { // FNV-1a, 32 bits
-  let h = 0x811c9dc5;
-  for (const ch of text) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0;
-  return h;
+function progress(text, fraction) {
+  $('progress').hidden = text === null;
+  $('progress-text').textContent = text ?? '';
+  $('progress-bar').value = fraction ?? 0;
 }
 
-function normals(seed, n) { // mulberry32 + Box-Muller
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
-}
+// ------------------------------------------------------------------ the form
 
-/** One row per token: hashed (the same token gives the same vector) or random; scaled to `norm`. */
-function tokenVectors(tokens, dim, seed, mode, norm) {
-  const data = new Float32Array(tokens.length * dim);
-  tokens.forEach((token, i) => {
-    const row = normals(mode === 'hashed' ? hash(`${seed}:${token}`) : hash(`${seed}:${i}:${Math.random()}`), dim);
-    const length = Math.hypot(...row) || 1;
-    data.set(row.map((x) => (x * norm) / length), i * dim);
-  });
-  return data;
-}
-
-// ------------------------------------------------------------------ config form
+const kind = () => $('input-kind').value;
 
 function configField(key, value) {
   const label = document.createElement('label');
-  label.textContent = key;
+  label.textContent = CONFIG_LABELS[key] ?? key;
   const input = document.createElement('input');
   input.name = key;
   if (typeof value === 'boolean') {
@@ -101,6 +100,16 @@ function readConfig() {
   return config;
 }
 
+function writeConfig(config) {
+  for (const input of $('config').querySelectorAll('input')) {
+    if (!(input.name in config)) continue;
+    const value = config[input.name];
+    if (input.type === 'checkbox') input.checked = Boolean(value);
+    else if (value === null) input.value = '';
+    else input.value = typeof value === 'string' && input.dataset.json !== 'true' ? value : input.type === 'number' ? String(value) : JSON.stringify(value);
+  }
+}
+
 async function loadForm() {
   showError(null);
   try {
@@ -115,43 +124,28 @@ async function loadForm() {
   }
 }
 
-// ------------------------------------------------------------------ graph inputs
-
-/** A key's HNSW level from its token's hash: level l with probability 4^-l, as an index of
- * M = 4 draws them (capped below the mechanism's maxLayers). */
-function hnswLevel(token, maxLayers) {
-  let level = 0;
-  for (let h = hash(`level:${token}`); (h & 3) === 0 && level < maxLayers - 1; h >>>= 2) level++;
-  return level;
+function normHint() {
+  const name = $('mechanism').value;
+  $('norm-hint').textContent = defaultNorm(name) < 1
+    ? `${name} takes points inside the Poincaré ball: keep the norm below 1.` : '';
 }
 
-/** Per-key structural features of the tokens' similarity graph (keys joined when their
- * cosine is positive): degree, mean and largest cosine to the others, then zeros. */
-function structuralFeatures(x, n, dim, count) {
-  const norm = (i) => Math.hypot(...x.subarray(i * dim, (i + 1) * dim)) || 1;
-  const cosine = (i, j) => {
-    let dot = 0;
-    for (let k = 0; k < dim; k++) dot += x[i * dim + k] * x[j * dim + k];
-    return dot / (norm(i) * norm(j));
+/** Show the controls that mean something for the input kind. */
+function showControls() {
+  const k = kind();
+  const shown = {
+    text: k === 'hashed' || k === 'random' || k === 'model', file: k === 'file', vectors: k === 'hashed' || k === 'random',
+    mechanism: k !== 'model', call: k !== 'model', model: k === 'model',
   };
-  return Array.from({ length: n }, (_, i) => {
-    const others = Array.from({ length: n }, (__, j) => j).filter((j) => j !== i).map((j) => cosine(i, j));
-    const features = [others.filter((c) => c > 0).length / Math.max(n - 1, 1),
-      others.reduce((a, c) => a + c, 0) / Math.max(others.length, 1), Math.max(0, ...others)];
-    return Array.from({ length: count }, (__, f) => features[f] ?? 0);
-  });
-}
-
-/** The per-call inputs a graph mechanism takes, made from the tokens so it shows something. */
-function graphInputs(info, words, x) {
-  if (info.name === 'hnsw_aware') return { hnswLayers: words.map((word) => hnswLevel(word, info.config.maxLayers)) };
-  if (info.name === 'structural') return { structuralFeatures: structuralFeatures(x, words.length, info.dim, info.config.numFeatures) };
-  return undefined;
+  for (const node of document.querySelectorAll('[data-for]')) node.hidden = !shown[node.dataset.for];
+  $('compare-legend').textContent = k === 'model' ? 'Swap a layer' : 'Compare';
+  $('compare').textContent = k === 'model' ? 'Swap in and compare' : 'Compare';
 }
 
 // ------------------------------------------------------------------ tokens and masks
 
 function tokens() {
+  if (kind() === 'file') return state.arrays ? Array.from({ length: state.arrays.shape[0] }, (_, i) => String(i)) : [];
   return $('tokens').value.split(/\s+/).filter(Boolean);
 }
 
@@ -173,35 +167,274 @@ function renderKeyMask() {
   }));
 }
 
-// ------------------------------------------------------------------ run
+// ------------------------------------------------------------------ the URL
 
-async function run(event) {
-  event?.preventDefault();
+function saveState() {
+  if (state.restoring) return;
+  const config = (() => {
+    try {
+      return readConfig();
+    } catch {
+      return undefined;
+    }
+  })();
+  writeState({
+    input: kind(), mechanism: $('mechanism').value, dim: Number($('dim').value), config, text: $('tokens').value,
+    vseed: Number($('vector-seed').value), norm: Number($('norm').value),
+    mask: state.keyMask.flatMap((on, j) => (on ? [] : [j])), causal: $('causal').checked, layers: Number($('layers').value),
+    view: explorer.view, layer: explorer.layer, head: explorer.matrix.head, palette: explorer.matrix.palette,
+    swap: $('compare-mechanism').value, swapLayer: Number($('swap-layer').value),
+    theme: document.documentElement.dataset.theme,
+  });
+}
+
+async function restoreState(saved) {
+  if (saved.theme) setTheme(saved.theme);
+  if (saved.input) $('input-kind').value = saved.input;
+  if (saved.text !== undefined) $('tokens').value = saved.text;
+  if (saved.vseed !== undefined) $('vector-seed').value = String(saved.vseed);
+  if (saved.mechanism && state.rt.mechanisms.includes(saved.mechanism)) $('mechanism').value = saved.mechanism;
+  if (saved.dim) $('dim').value = String(saved.dim);
+  $('norm').value = String(saved.norm ?? defaultNorm($('mechanism').value));
+  if (saved.causal !== undefined) $('causal').checked = saved.causal;
+  if (saved.layers) $('layers').value = String(saved.layers);
+  if (saved.swap && state.rt.mechanisms.includes(saved.swap)) $('compare-mechanism').value = saved.swap;
+  if (saved.swapLayer !== undefined) $('swap-layer').value = String(saved.swapLayer);
+  if (saved.palette) explorer.palette = saved.palette;
+  await loadForm();
+  if (saved.config) writeConfig(saved.config);
+  renderKeyMask();
+  for (const j of saved.mask ?? []) if (j < state.keyMask.length) state.keyMask[j] = false;
+  renderKeyMask();
+  showControls();
+  normHint();
+}
+
+// ------------------------------------------------------------------ runs
+
+/** Run `work(signal)` with the Run button off, Cancel on, and errors shown. */
+async function guarded(work) {
   showError(null);
+  state.controller = new AbortController();
   $('run').disabled = true;
-  let attn = null;
+  $('compare').disabled = true;
+  $('cancel').disabled = false;
   try {
-    const words = tokens();
-    const config = readConfig();
-    attn = await timed(`create ${$('mechanism').value}`, state.rt.create($('mechanism').value, config));
-    const dim = attn.info.dim;
-    const x = tokenVectors(words, dim, Number($('seed').value), $('vectors').value, Number($('norm').value));
-    const options = { causal: $('causal').checked, mask: state.keyMask, extras: graphInputs(attn.info, words, x) };
-    const output = await timed('computeBatch', attn.computeBatch(x, x, x, options));
-    const weights = await timed('headWeightsBatch', attn.headWeightsBatch(x, x, options));
-    const heads = weights.length / (words.length * words.length);
-    visualizer.render({
-      weights, heads, rows: words.length, cols: words.length, xLabels: words, yLabels: words,
+    await work(state.controller.signal);
+    document.body.dataset.ran = String(Number(document.body.dataset.ran ?? 0) + 1);
+  } catch (err) {
+    if (err.name === 'AbortError') status('cancelled', 1, 1);
+    showError(err);
+  } finally {
+    state.controller = null;
+    progress(null);
+    $('run').disabled = false;
+    $('compare').disabled = false;
+    $('cancel').disabled = true;
+    saveState();
+  }
+}
+
+/** The input rows (tokens, dim) for the mechanism `info`, from text, random or a file. */
+function inputRows(info, words) {
+  if (kind() !== 'file') return tokenVectors(words, info.dim, Number($('vector-seed').value), kind(), Number($('norm').value));
+  const [n, d] = state.arrays.shape;
+  if (d !== info.dim) {
+    throw Object.assign(new Error(`the file's rows have ${d} values, ${info.name} was built for dim ${info.dim}: set dim to ${d}`), { name: 'DimensionMismatchError' });
+  }
+  return state.arrays.data.slice(0, n * d);
+}
+
+/** `layers` layers of `attn` on x, each x ← rescale(x + attn(x)): the stack's attentions. */
+async function runStack(attn, x, words, layers, signal) {
+  const { dim } = attn.info;
+  const n = words.length;
+  const norms = Array.from({ length: n }, (_, i) => Math.hypot(...x.subarray(i * dim, (i + 1) * dim)));
+  const options = { causal: $('causal').checked, mask: state.keyMask, signal };
+  let attentions = null;
+  let output = null;
+  let input = x;
+  for (let l = 0; l < layers; l++) {
+    if (layers > 1) progress(`layer ${l + 1} of ${layers}`, l / layers);
+    const extras = graphInputs(attn.info, words, input);
+    const suffix = layers > 1 ? ` (layer ${l})` : '';
+    output = await timed(`computeBatch${suffix}`, attn.computeBatch(input, input, input, { ...options, extras }));
+    const weights = await timed(`headWeightsBatch${suffix}`, attn.headWeightsBatch(input, input, { ...options, extras }));
+    attentions ??= new Float32Array(layers * weights.length);
+    attentions.set(weights, l * weights.length);
+    if (l + 1 < layers && output.length === input.length) {
+      const next = Float32Array.from(input, (v, k) => v + output[k]);
+      for (let i = 0; i < n; i++) scaleRows(next.subarray(i * dim, (i + 1) * dim), dim, norms[i]);
+      input = next;
+    } else if (l + 1 < layers) {
+      throw Object.assign(new Error(`${attn.info.name} returns rows of ${output.length / n} values, not dim ${dim}, so it cannot be stacked: use 1 layer`), { name: 'InvalidConfigError' });
+    }
+  }
+  return { attentions, output, heads: attentions.length / (layers * n * n) };
+}
+
+async function runMechanism(signal) {
+  const words = tokens();
+  if (kind() === 'file' && !state.arrays) throw Object.assign(new Error('choose or drop a file of shape (tokens, dim) first'), { name: 'InputFileError' });
+  const config = readConfig();
+  const layers = Math.max(1, Math.min(8, Number($('layers').value) || 1));
+  const attn = await timed(`create ${$('mechanism').value}`, state.rt.create($('mechanism').value, config));
+  try {
+    const x = inputRows(attn.info, words);
+    const { attentions, output, heads } = await runStack(attn, x, words, layers, signal);
+    explorer.render({
+      attentions, layers, heads, rows: words.length, cols: words.length, xLabels: words, yLabels: words,
+      mask: state.keyMask, causal: $('causal').checked,
       title: `${attn.info.name} · ${words.length} tokens`, complexity: attn.info.complexity,
       output, outputDim: output.length / words.length,
     });
-    document.body.dataset.ran = String(Number(document.body.dataset.ran ?? 0) + 1);
+    state.last = { name: attn.info.name, config, x, words, dim: attn.info.dim, attentions, heads, layers };
+    await specialViews({ rt: state.rt, handle: attn, name: attn.info.name, config: attn.info.config, queries: x, keys: x, values: x,
+      rows: words.length, cols: words.length, dim: attn.info.dim, tokens: words, mask: state.keyMask, causal: $('causal').checked });
+  } finally {
+    await attn.dispose();
+  }
+}
+
+async function loadModel(signal) {
+  if (!state.model) {
+    progress('loading all-MiniLM-L6-v2 (83 MB) in the workers…', 0);
+    state.model = await timed('load model', state.rt.loadModel(MODEL_URL, { signal }));
+    $('swap-layer').replaceChildren(...Array.from({ length: state.model.info.layers }, (_, l) => new Option(`layer ${l}`, String(l))));
+  }
+  return state.model;
+}
+
+async function runModel(signal) {
+  const model = await loadModel(signal);
+  progress('encoding…', 0.5);
+  const text = $('tokens').value;
+  const out = await timed(`encode ${text.length} chars`, model.encode(text, { signal }));
+  const n = out.tokens.length;
+  state.encoded = { text, ...out };
+  explorer.render({
+    attentions: out.attentions, layers: out.layers, heads: out.heads, rows: n, cols: n,
+    xLabels: out.tokens, yLabels: out.tokens, title: `all-MiniLM-L6-v2 · ${n} tokens`,
+  });
+  $('special-views').replaceChildren();
+}
+
+/** Model: swap a layer's attention for the chosen mechanism. Vectors: run the second
+ * mechanism on the same input. Either way, compare layer by layer in the compare view. */
+async function runCompare(signal) {
+  const other = $('compare-mechanism').value;
+  const head = explorer.matrix.head;
+  if (kind() === 'model') {
+    if (!state.encoded || state.encoded.text !== $('tokens').value) await runModel(signal);
+    const { tokens: words, attentions, heads, embedding } = state.encoded;
+    const layer = Number($('swap-layer').value);
+    progress(`encoding with ${other} in layer ${layer}…`, 0.5);
+    const swapped = await timed(`encode, ${other} in layer ${layer}`, state.model.encode(state.encoded.text, { mechanism: other, layers: [layer], signal }));
+    const n = words.length;
+    const shape = { heads, rows: n, cols: n };
+    const pick = (all) => headView(layerOf(all, shape, layer), shape, head);
+    const cosine = embedding.reduce((s, v, k) => s + v * swapped.embedding[k], 0);
+    state.swapped = { other, layer, cosine, attentions: swapped.attentions };
+    explorer.compare({
+      a: pick(attentions), b: pick(swapped.attentions), rows: n, cols: n, xLabels: words, yLabels: words,
+      titleA: `original layer ${layer}, ${head === 'mean' ? 'mean over heads' : `head ${head}`}`,
+      titleB: `${other} in layer ${layer}`,
+      note: `Sentence embedding: cosine to the original ${cosine.toFixed(6)}.`,
+    });
+  } else {
+    if (!state.last) await runMechanism(signal);
+    const { x, words, dim, attentions, heads, name } = state.last;
+    const attn = await timed(`create ${other}`, state.rt.create(other, { dim }));
+    try {
+      const options = { causal: $('causal').checked, mask: state.keyMask, extras: graphInputs(attn.info, words, x), signal };
+      const weights = await timed(`weightsBatch ${other}`, attn.weightsBatch(x, x, options));
+      const n = words.length;
+      const mean = headView(layerOf(attentions, { heads, rows: n, cols: n }, 0), { heads, rows: n, cols: n }, 'mean');
+      explorer.compare({
+        a: mean, b: weights, rows: n, cols: n, xLabels: words, yLabels: words,
+        mask: state.keyMask, causal: $('causal').checked, hidden: explorer.matrix.hidden,
+        titleA: `${name} (layer 0, weights)`, titleB: `${other} (default config, dim ${dim})`,
+        note: `Both on the same ${n} input vectors.`,
+      });
+    } finally {
+      await attn.dispose();
+    }
+  }
+  explorer.show('compare');
+}
+
+// ------------------------------------------------------------------ the other engineer's modules
+
+const optional = (path) => import(path).catch(() => null);
+
+async function specialViews(ctx) {
+  const section = $('special-views');
+  const special = await optional('./special.mjs');
+  if (!special?.drawSpecialViews) {
+    section.replaceChildren();
+    return;
+  }
+  try {
+    await special.drawSpecialViews(section, ctx);
+  } catch (err) {
+    section.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: `special views: ${err.name}: ${err.message}` }));
+  }
+}
+
+async function readFile(file) {
+  showError(null);
+  try {
+    const inputs = await optional('./inputs.mjs');
+    if (!inputs?.readArrayFile) throw Object.assign(new Error('reading array files is not in this build (web/demo/inputs.mjs)'), { name: 'InputFileError' });
+    const array = await inputs.readArrayFile(file);
+    if (array.shape.length !== 2) {
+      throw Object.assign(new Error(`${array.name}: expected a 2-D array (tokens, dim), got shape (${array.shape.join(', ')})`), { name: 'InputFileError' });
+    }
+    state.arrays = array;
+    $('file-name').textContent = `${array.name}: ${array.shape[0]} tokens × ${array.shape[1]} values`;
+    $('input-kind').value = 'file';
+    $('dim').value = String(array.shape[1]);
+    showControls();
+    await loadForm();
+    renderKeyMask();
+    await guarded(runMechanism);
   } catch (err) {
     showError(err);
-  } finally {
-    await attn?.dispose();
-    $('run').disabled = false;
   }
+}
+
+function listenForFiles() {
+  const drop = $('file-drop');
+  $('array-file').addEventListener('change', () => $('array-file').files[0] && readFile($('array-file').files[0]));
+  for (const target of [drop, document.body]) {
+    target.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      drop.classList.add('dragging');
+    });
+    target.addEventListener('drop', (event) => {
+      event.preventDefault();
+      drop.classList.remove('dragging');
+      const file = event.dataTransfer?.files?.[0];
+      if (file) readFile(file);
+    });
+  }
+  drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+}
+
+// ------------------------------------------------------------------ theme and start
+
+/** Use `theme` ('light' or 'dark'; null follows the system) and redraw. */
+function setTheme(theme) {
+  if (theme) document.documentElement.dataset.theme = theme;
+  theme = themeOf(document.documentElement);
+  $('theme').setAttribute('aria-pressed', String(theme === 'dark'));
+  $('theme').textContent = theme === 'dark' ? 'Light theme' : 'Dark theme';
+  explorer.redraw();
+}
+
+function run(event) {
+  event?.preventDefault();
+  return guarded(kind() === 'model' ? runModel : runMechanism);
 }
 
 async function main() {
@@ -210,25 +443,53 @@ async function main() {
     workers: 2,
     onProgress: ({ phase, loaded, total }) => {
       if (phase !== 'compute') status(`booting Python: ${phase} (${loaded}/${total})`, loaded, total);
+      else if (state.controller) progress(`computing: ${loaded} of ${total} parts`, loaded / total);
     },
   });
   time('boot 2 workers', performance.now() - start);
   status(`ready · ${state.rt.workers} workers`, 1, 1);
   $('env').textContent = `crossOriginIsolated: ${globalThis.crossOriginIsolated}; ${state.rt.sharedMemory ? 'SharedArrayBuffer' : 'transferables'}`;
-  $('mechanism').replaceChildren(...state.rt.mechanisms.map((name) => new Option(name, name, name === 'multi_head', name === 'multi_head')));
+  const options = (selected) => state.rt.mechanisms.map((name) => new Option(name, name, name === selected, name === selected));
+  $('mechanism').replaceChildren(...options('multi_head'));
+  $('compare-mechanism').replaceChildren(...options('flash'));
+  $('swap-layer').replaceChildren(...Array.from({ length: 6 }, (_, l) => new Option(`layer ${l}`, String(l))));
   $('mechanism').disabled = false;
-  $('mechanism').addEventListener('change', loadForm);
+  $('mechanism').addEventListener('change', async () => {
+    $('norm').value = String(defaultNorm($('mechanism').value));
+    normHint();
+    await loadForm();
+    saveState();
+  });
   $('dim').addEventListener('change', loadForm);
   $('tokens').addEventListener('input', renderKeyMask);
+  $('input-kind').addEventListener('change', () => {
+    showControls();
+    renderKeyMask();
+    saveState();
+  });
   $('controls').addEventListener('submit', run);
-  renderKeyMask();
-  await loadForm();
+  $('compare').addEventListener('click', () => guarded(runCompare));
+  $('cancel').addEventListener('click', () => state.controller?.abort());
+  $('theme').addEventListener('click', () => {
+    setTheme($('theme').getAttribute('aria-pressed') === 'true' ? 'light' : 'dark');
+    saveState();
+  });
+  globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => explorer.redraw());
+  listenForFiles();
+  setTheme(null);
+  const saved = readState();
+  await restoreState(saved);
   $('run').disabled = false;
+  $('compare').disabled = false;
   document.body.dataset.ready = 'true';
   await run();
+  if (saved.layer !== undefined || saved.head !== undefined) explorer.open(saved.layer ?? explorer.layer, saved.head ?? explorer.matrix.head);
+  explorer.show(saved.view ?? 'matrix');
+  state.restoring = false;
+  saveState();
 }
 
-window.demo = { state, visualizer, tokenVectors };
+window.demo = { state, explorer, visualizer: explorer.matrix, tokenVectors };
 main().catch((err) => {
   status('failed to start', 0, 1);
   showError(err);
