@@ -5,7 +5,8 @@
 # then runs:
 #   1. pytest on CPython: unit, oracle (torch, SciPy, formulas), property and doctests;
 #   2. node --test: the Node facade against CPython, errors, pool, compat, leaks, types;
-#   3. the same pytest suite inside Pyodide (torch tests skip there);
+#   3. the same pytest suite inside Pyodide (torch tests skip there), with the WebAssembly
+#      SIMD kernels, then its kernel and mechanism tests again without them;
 #   4. smoke tests from the artefacts (scripts/smoke.sh): the sdist, the wheel and the npm
 #      tarball, each installed in an empty place, run the README's quick starts;
 #   5. Playwright in headless Chromium: the browser runtime and the demo page, with and
@@ -27,7 +28,9 @@ run() {
 }
 run .venv/bin/python -m pytest "$@"
 run node --test --test-concurrency=2 tests/node/
-run node tests/pyodide/run.mjs "$@"
+run node tests/pyodide/run.mjs --kernels=wasm "$@"
+# again with the WebAssembly SIMD kernels off (NumPy in Pyodide), on the kernels and mechanisms
+run node tests/pyodide/run.mjs --kernels=numpy /project/tests/kernels /project/tests/attention /project/tests/test_robustness.py "$@"
 run scripts/smoke.sh
 run node_modules/.bin/playwright test -c e2e/playwright.config.mjs
 echo "suites: $passed passed, $failed failed"
