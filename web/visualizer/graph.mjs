@@ -54,8 +54,8 @@ export function drawGraph(container, payload) {
   for (const { from, to, weight, opacity } of edges) {
     const [curve, arrow] = edgePaths(at(from), at(to), 8);
     plot.append(svg('g', { class: 'ra-edge', 'data-from': from, 'data-to': to, 'data-weight': weight, opacity: opacity.toFixed(6) },
-      svg('path', { d: curve, fill: 'none', stroke: '#2b5fd9', 'stroke-width': 0.6 + 2.4 * opacity }),
-      svg('path', { d: arrow, fill: '#2b5fd9' }),
+      svg('path', { d: curve, fill: 'none', style: 'stroke: var(--ras-bar, #2b5fd9)', 'stroke-width': 0.6 + 2.4 * opacity }),
+      svg('path', { d: arrow, style: 'fill: var(--ras-bar, #2b5fd9)' }),
       tip(`${labels[from] ?? from} → ${labels[to] ?? to}: ${fmt(weight)}`)));
   }
   for (let i = 0; i < count; i++) {
