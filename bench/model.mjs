@@ -3,12 +3,11 @@
 // workers: the time to boot, to load the model in both workers, and the median of one
 // 32-token sentence (the sentence of bench/model.py, which times CPython and transformers).
 import { createRuntime } from '../node/index.mjs';
+import { SENTENCE } from './sentence.mjs';
 
 const args = process.argv.slice(2);
 const repeat = Number(args[args.indexOf('--repeat') + 1]) || 20;
 const MODEL = new URL('../dist/models/all-MiniLM-L6-v2.zip', import.meta.url);
-const SENTENCE = 'Attention lets every token of a sentence look at every other token, and a model '
-  + 'learns which ones matter for the meaning of the whole text, quickly.';
 
 async function seconds(fn) {
   const start = performance.now();
