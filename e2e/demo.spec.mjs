@@ -239,3 +239,52 @@ test('a long stack shows progress and can be cancelled; the page keeps working',
   await expect(page.locator('#error')).toBeHidden();
   expect(await page.evaluate(() => window.demo.visualizer.data.rows)).toBe(3);
 });
+
+test('the special views get the run: a hyperbolic run draws its Poincaré disk with the weights on screen', async ({ page }) => {
+  await page.goto('/web/demo/?mechanism=hyperbolic&text=one%20two%20three%20four%20five');
+  await expect(page.locator('body[data-ran="1"]')).toBeAttached({ timeout: 90_000 });
+  await expect(page.locator('#special-views .ra-disk-key')).toHaveCount(5);
+  const { disk, row } = await page.evaluate(() => ({
+    disk: [...document.querySelectorAll('#special-views .ra-disk-key')].map((k) => [Number(k.dataset.index), Number(k.dataset.weight), Number(k.dataset.radius)]),
+    row: Array.from(window.demo.visualizer.view.subarray(0, 5)),
+  }));
+  for (const [j, weight, radius] of disk) {
+    expect(weight).toBeCloseTo(row[j], 5); // query 0's weights, through the same handle and inputs
+    expect(radius).toBeLessThan(1);
+  }
+  await page.selectOption('#mechanism', 'multi_head');
+  await page.click('#run');
+  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator('#special-views')).toBeEmpty(); // nothing special about multi_head
+});
+
+test('your own arrays: a .npy from the file picker, a .csv dropped, and a bad file\'s message', async ({ page }, testInfo) => {
+  const npy = testInfo.outputPath('rows.npy');
+  execFileSync(`${ROOT}.venv/bin/python`, ['-c', `import numpy as np; np.save(${JSON.stringify(npy)}, np.random.default_rng(7).standard_normal((5, 8)).astype(np.float32))`]);
+  const expected = JSON.parse(execFileSync(`${ROOT}.venv/bin/python`, ['-c', `import json, numpy as np; print(json.dumps(np.load(${JSON.stringify(npy)}).ravel().tolist()))`]));
+  await ready(page);
+  await page.setInputFiles('#array-file', npy);
+  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 60_000 });
+  await expect(page.locator('#error')).toBeHidden();
+  await expect(page.locator('#file-name')).toHaveText('rows.npy: 5 tokens × 8 values');
+  const run = await page.evaluate(() => ({ x: Array.from(window.demo.state.last.x), rows: window.demo.visualizer.data.rows, dim: window.demo.state.last.dim, kind: document.getElementById('input-kind').value }));
+  expect([run.rows, run.dim, run.kind]).toEqual([5, 8, 'file']);
+  run.x.forEach((v, k) => expect(v).toBeCloseTo(expected[k], 6));
+
+  // a .csv dropped on the drop zone
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['1,0,0,0\n0,1,0,0\n0,0,1,0\n'], 'three.csv', { type: 'text/csv' }));
+    document.getElementById('file-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await expect(page.locator('body[data-ran="3"]')).toBeAttached({ timeout: 60_000 });
+  await expect(page.locator('#file-name')).toHaveText('three.csv: 3 tokens × 4 values');
+  expect(await page.evaluate(() => window.demo.visualizer.data.rows)).toBe(3);
+
+  // a file that is not an array: the reader's typed error, once, and the last view stays
+  await page.setInputFiles('#array-file', { name: 'broken.npy', mimeType: 'application/octet-stream', buffer: Buffer.from('not an npy file at all') });
+  await expect(page.locator('#error')).toHaveAttribute('data-name', 'InputFileError');
+  await expect(page.locator('#error strong')).toHaveText('InputFileError: ');
+  await expect(page.locator('#error')).toContainText('broken.npy');
+  expect(await page.evaluate(() => window.demo.visualizer.data.rows)).toBe(3);
+});

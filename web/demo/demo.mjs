@@ -290,7 +290,8 @@ async function runMechanism(signal) {
     });
     state.last = { name: attn.info.name, config, x, words, dim: attn.info.dim, attentions, heads, layers };
     await specialViews({ rt: state.rt, handle: attn, name: attn.info.name, config: attn.info.config, queries: x, keys: x, values: x,
-      rows: words.length, cols: words.length, dim: attn.info.dim, tokens: words, mask: state.keyMask, causal: $('causal').checked });
+      rows: words.length, cols: words.length, dim: attn.info.dim, tokens: words, mask: state.keyMask, causal: $('causal').checked,
+      extras: graphInputs(attn.info, words, x) });
   } finally {
     await attn.dispose();
   }
@@ -406,19 +407,18 @@ async function readFile(file) {
 function listenForFiles() {
   const drop = $('file-drop');
   $('array-file').addEventListener('change', () => $('array-file').files[0] && readFile($('array-file').files[0]));
-  for (const target of [drop, document.body]) {
-    target.addEventListener('dragover', (event) => {
-      event.preventDefault();
-      drop.classList.add('dragging');
-    });
-    target.addEventListener('drop', (event) => {
-      event.preventDefault();
-      drop.classList.remove('dragging');
-      const file = event.dataTransfer?.files?.[0];
-      if (file) readFile(file);
-    });
-  }
-  drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+  // a file dropped anywhere on the page (the drop zone says where); drop bubbles to body once
+  document.body.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('dragging');
+  });
+  document.body.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+  document.body.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('dragging');
+    const file = event.dataTransfer?.files?.[0];
+    if (file) readFile(file);
+  });
 }
 
 // ------------------------------------------------------------------ theme and start
