@@ -71,6 +71,10 @@ test.describe('explorer pages from disk', () => {
     await page.mouse.move(box.x + x * scale, box.y + y * scale);
     const tokens = expected.tokens;
     await expect(page.locator('.ra-tooltip').first()).toHaveText(`${tokens[row]} → ${tokens[col]}: ${want.matrix[row][col].toFixed(6)}`);
+    // the compare tab holds scaled_dot's weights of the same input
+    await page.locator('[role=tab][data-view=compare]').click();
+    const compared = await page.evaluate(() => Array.from(window.raExplorer.explorer.compared.b));
+    close(compared, want.compared.flat(), 0);
 
     const { keys, query } = await diskPoints(page);
     expect(keys.every((p) => p.radius < 1)).toBe(true);

@@ -39,7 +39,7 @@ expected: dict = {"tokens": TOKENS}
 C, ROW = 2.0, 3
 hyp_keys = unit_rows(8, np.linspace(0.05, 1.0, N))
 hyp = ra.create("hyperbolic", dim=8, curvature=-C)
-ra.viz.explore(hyp, keys=hyp_keys, tokens=TOKENS, query_row=ROW).save(OUT / "hyperbolic.html")
+ra.viz.explore(hyp, keys=hyp_keys, tokens=TOKENS, query_row=ROW, compare=ra.create("scaled_dot", dim=8)).save(OUT / "hyperbolic.html")
 ball = poincare.project(hyp_keys.astype(np.float64), C)
 distance = poincare.distance(np.zeros_like(ball), ball, C)  # d_c(0, x), the Möbius formula
 expected["hyperbolic"] = {
@@ -47,6 +47,7 @@ expected["hyperbolic"] = {
     "radius": floats(np.tanh(math.sqrt(C) * distance / 2)),
     "weights": floats(hyp.weights(hyp_keys[ROW], hyp_keys)),
     "matrix": floats(hyp.weights_batch(hyp_keys, hyp_keys)),
+    "compared": floats(ra.create("scaled_dot", dim=8).weights_batch(hyp_keys, hyp_keys)),
 }
 
 # -- mixed_curvature: the hyperbolic slice [4:8] of [E 4 | H 4 | S 4]

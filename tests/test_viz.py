@@ -105,7 +105,8 @@ def test_explore_is_one_offline_page_embedding_the_exact_weights(rng):
     remote = re.compile(r"https?://(?!www\.w3\.org/2000/svg)")  # the SVG namespace is a name, not a fetch
     assert not any(remote.search(text) for text in modules.values())
     data = _data(page)
-    np.testing.assert_array_equal(_weights(data), attn.head_weights_batch(keys, keys))
+    assert data["weights"]["shape"] == [1, 4, 6, 6]  # (layers, heads, m, n)
+    np.testing.assert_array_equal(_weights(data)[0], attn.head_weights_batch(keys, keys))
     assert data["xLabels"] == data["yLabels"] == list("abcdef")
     assert [p["view"] for p in data["payloads"]] == ["report"]
     assert "<noscript><svg" in page  # the heatmap, for viewers without scripts
@@ -130,15 +131,16 @@ def test_labels_cannot_close_the_script():
 
 
 def test_weights_of_any_rank_and_typed_errors(rng):
-    for shape in [(5,), (3, 5), (2, 3, 5)]:
+    for shape in [(5,), (3, 5), (2, 3, 5), (4, 2, 3, 5)]:
         w = rng.random(shape).astype(np.float32)
         data = _data(ra.viz.explore(w).html)
+        assert data["weights"]["shape"] == [1] * (4 - len(shape)) + list(shape)
         np.testing.assert_array_equal(_weights(data).reshape(shape), w)
-        assert data["payloads"] == []
+        assert data["payloads"] == [] and "compare" not in data
     big = ra.viz.explore(np.full((150, 150), 1 / 150))  # 22 500 cells: no SVG copy
     assert "<noscript><p>" in big.html
     with pytest.raises(ra.InvalidInputError):
-        ra.viz.explore(np.zeros((1, 1, 1, 1)))
+        ra.viz.explore(np.zeros((1, 1, 1, 1, 1)))
     with pytest.raises(ra.InvalidInputError, match="keys"):
         ra.viz.explore(ra.create("scaled_dot", dim=4))
     with pytest.raises(ra.InvalidInputError, match="query_row"):
@@ -214,7 +216,7 @@ def test_graph_and_topology_payloads(rng):
     keys = (rng.standard_normal((8, 8)) / 3).astype(np.float32)
     for name in ("edge_featured", "dual_space", "diffusion", "hnsw_aware", "structural"):
         graph, data = _payload(build(name, 8), keys, "graph")
-        np.testing.assert_allclose(graph["weights"], _weights(data).mean(axis=0), rtol=1e-6)
+        np.testing.assert_allclose(graph["weights"], _weights(data)[-1].mean(axis=0), rtol=1e-6)
     attn = ra.create("topology_gated", dim=8, window=3)
     topology, _ = _payload(attn, keys, "topology")
     assert [w["end"] for w in topology["windows"]] == list(range(8))
@@ -231,3 +233,17 @@ def test_report_payload_says_why(rng):
     want = ra.ReportBuilder().analyze_keys(keys).build().to_dict()
     assert {k: report[k] for k in want} == want
     assert report["why"]
+
+
+def test_compare_and_key_mask(rng):
+    keys = (rng.standard_normal((5, 8)) / 2).astype(np.float32)
+    mask = np.array([True, True, False, True, True])
+    a, b = ra.create("scaled_dot", dim=8), ra.create("linear", dim=8)
+    data = _data(ra.viz.explore(a, keys=keys, tokens=list("abcde"), mask=mask, compare=b).html)
+    assert data["mask"] == mask.tolist() and data["causal"] is False
+    decoded = {side: np.frombuffer(base64.b64decode(data["compare"][side]["b64"]), "<f4").reshape(5, 5) for side in "ab"}
+    np.testing.assert_array_equal(decoded["a"], a.weights_batch(keys, keys, mask))
+    np.testing.assert_allclose(decoded["b"], b.weights_batch(keys, keys, mask), rtol=1e-6, atol=1e-7)
+    assert (data["compare"]["titleA"], data["compare"]["titleB"]) == ("scaled_dot", "linear")
+    with pytest.raises(ra.DimensionMismatchError):
+        ra.viz.explore(np.eye(3), compare=np.eye(4))

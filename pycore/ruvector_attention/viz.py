@@ -370,6 +370,31 @@ def _page(data: dict[str, Any], fallback: str, title: str) -> str:
     )
 
 
+def _token_keys(attn: Attention, tokens: Sequence[str], seed: int) -> np.ndarray:
+    """Hashed token vectors; for hyperbolic mechanisms scaled well inside the ball."""
+    keys = token_vectors(tokens, attn.dim, seed=seed)
+    if attn.name == "hyperbolic":
+        keys *= np.float32(_BALL_RADIUS / math.sqrt(attn.config.c))
+    elif attn.name == "mixed_curvature":
+        keys[:, attn.config.slices[1]] *= np.float32(_BALL_RADIUS / math.sqrt(-attn.config.curvature_h))
+    return keys
+
+
+def _stack(weights: Any, name: str) -> np.ndarray:
+    """Weights ``(n,)``, ``(m, n)``, ``(heads, m, n)`` or ``(layers, heads, m, n)`` as a
+    little-endian float32 ``(layers, heads, m, n)`` array."""
+    w = check.as_array(weights, name)
+    if w.ndim not in (1, 2, 3, 4) or w.size == 0:
+        raise InvalidInputError(
+            f"{name} must be a non-empty (n,), (m, n), (heads, m, n) or (layers, heads, m, n) array, got {w.shape}"
+        )
+    return np.ascontiguousarray(w.reshape((1,) * (4 - w.ndim) + w.shape), dtype="<f4")
+
+
+def _encoded(w: np.ndarray) -> dict[str, Any]:
+    return {"b64": base64.b64encode(np.ascontiguousarray(w, dtype="<f4").tobytes()).decode("ascii"), "shape": list(w.shape)}
+
+
 def explore(
     source: Any,
     queries: Any = None,
@@ -381,19 +406,25 @@ def explore(
     mask: Any = None,
     causal: bool = False,
     extras: dict[str, Any] | None = None,
+    compare: Any = None,
     query_row: int = 0,
     title: str | None = None,
     seed: int = 0,
 ) -> Explorer:
-    """The interactive explorer of attention as one self-contained offline HTML page.
+    """The interactive explorer of attention as one self-contained offline HTML page: the
+    matrix, head view, model view (layers x heads), rollout and comparison of ``web/visualizer``.
 
     Args:
-        source: a mechanism, or weights ``(n,)``, ``(m, n)`` or ``(heads, m, n)``.
+        source: a mechanism, or weights ``(n,)``, ``(m, n)``, ``(heads, m, n)`` or
+            ``(layers, heads, m, n)`` (e.g. a model's attention maps).
         queries, keys: the mechanism's inputs (queries default to the keys). Without keys,
             ``tokens`` become hashed vectors (:func:`token_vectors`; for hyperbolic
             mechanisms scaled to norm ``0.3/√c``, inside the ball).
         tokens: labels of the keys (and of the queries, when they are the keys).
-        mask, causal, extras: passed to the mechanism's weights.
+        mask, causal, extras: passed to the mechanism's weights (a key mask ``(n,)`` is
+            also drawn as hidden cells).
+        compare: a second mechanism run on the same input, or weights of the same shape: the
+            compare tab shows both (mean over heads) and their difference.
         query_row: the query the Poincaré disk shows.
 
     For a mechanism the page also shows what only it computes: hyperbolic and
@@ -405,33 +436,25 @@ def explore(
     >>> page.startswith("<!doctype html>") and "ra-visualizer/standalone.mjs" in page
     True
     """
-    if isinstance(source, Attention):
-        attn = source
-        if keys is None:
-            if tokens is None:
-                raise InvalidInputError("explore(mechanism) needs keys (and queries) or tokens")
-            keys = token_vectors(tokens, attn.dim, seed=seed)
-            if attn.name == "hyperbolic":
-                keys = keys * np.float32(_BALL_RADIUS / math.sqrt(attn.config.c))
-            elif attn.name == "mixed_curvature":
-                h = attn.config.slices[1]
-                keys[:, h] *= np.float32(_BALL_RADIUS / math.sqrt(-attn.config.curvature_h))
-        self_attention = queries is None
-        k = check.as_array(keys, "keys")
-        q = k if self_attention else check.as_array(queries, "queries")
-        weights = attn.head_weights_batch(q, k, mask, causal=causal, **(extras or {}))
-        default_x = tokens
-        default_y = tokens if self_attention else None
+    attn = source if isinstance(source, Attention) else None
+    q = k = None
+    default_x = default_y = None
+    if attn is not None:
+        if keys is None and tokens is None:
+            raise InvalidInputError("explore(mechanism) needs keys (and queries) or tokens")
+        k = check.as_array(_token_keys(attn, tokens, seed) if keys is None else keys, "keys")
+        q = k if queries is None else check.as_array(queries, "queries")
+        default_x, default_y = tokens, (tokens if queries is None else None)
+
+        def run(mechanism: Attention) -> np.ndarray:
+            return mechanism.head_weights_batch(q, k, mask, causal=causal, **(extras or {}))
+
+        w = _stack(run(attn), "weights")
         name = f"{attn.name} · {len(q)} × {len(k)} · {attn.complexity}"
     else:
-        attn = None
-        weights = check.as_array(source, "weights")
-        if weights.ndim not in (1, 2, 3) or weights.size == 0:
-            raise InvalidInputError(f"weights must be a non-empty (n,), (m, n) or (heads, m, n) array, got {weights.shape}")
-        default_x = default_y = None
+        w = _stack(source, "weights")
         name = "attention weights"
-    w = np.ascontiguousarray(weights.reshape((1,) * (3 - weights.ndim) + weights.shape), dtype="<f4")
-    heads, m, n = w.shape
+    layers, heads, m, n = w.shape
     labels = {
         "x": _labels(x_labels if x_labels is not None else default_x, n, "x_labels"),
         "y": _labels(y_labels if y_labels is not None else default_y, m, "y_labels"),
@@ -440,12 +463,24 @@ def explore(
     if labels["row"] >= m:
         raise InvalidInputError(f"query_row must be below the {m} queries, got {query_row}")
     title = title or name
-    data = {
+    key_mask = None if mask is None or np.ndim(mask) != 1 else [bool(x) for x in np.asarray(mask).ravel()]
+    data: dict[str, Any] = {
         "title": title, "complexity": attn.complexity if attn else None, "xLabels": labels["x"], "yLabels": labels["y"],
-        "weights": {"b64": base64.b64encode(w.tobytes()).decode("ascii"), "shape": [heads, m, n]},
-        "payloads": _special(attn, q, k, w, mask, labels) if attn else [],
+        "mask": key_mask, "causal": bool(causal), "weights": _encoded(w),
+        "payloads": _special(attn, q, k, w[-1], mask, labels) if attn else [],
     }
-    fallback = heatmap(w, labels["x"], labels["y"], title=title)
-    svg = fallback.svg.replace(' xmlns="http://www.w3.org/2000/svg"', "") if w.size <= _FALLBACK_CELLS else (
+    if compare is not None:
+        other = _stack(run(compare) if attn is not None and isinstance(compare, Attention) else compare, "compare")
+        if other.shape[2:] != (m, n):
+            raise DimensionMismatchError(f"compare has {other.shape[2:]} weights, the source {(m, n)}",
+                                         expected=m * n, actual=other.shape[2] * other.shape[3])
+        data["compare"] = {
+            "a": _encoded(w[-1].mean(axis=0)), "b": _encoded(other[-1].mean(axis=0)),
+            "titleA": attn.name if attn else "weights",
+            "titleB": compare.name if isinstance(compare, Attention) else "compared",
+        }
+    flat = w.reshape(-1, m, n)
+    fallback = heatmap(flat, labels["x"], labels["y"], title=title)
+    svg = fallback.svg.replace(' xmlns="http://www.w3.org/2000/svg"', "") if flat.size <= _FALLBACK_CELLS else (
         "<p>Scripts are off: this page needs JavaScript to show the attention explorer.</p>")
     return Explorer(_page(data, svg, title), data, fallback)

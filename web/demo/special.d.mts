@@ -23,6 +23,8 @@ export interface SpecialContext {
   weights?: Float32Array;
   /** The query the Poincaré disk shows (default 0). */
   queryRow?: number;
+  /** The colour map of the disk and the plan (default viridis). */
+  palette?: 'viridis' | 'cividis';
 }
 
 /** What the panels need of a mechanism handle (web/core/handle.mjs's AttentionHandle). */

@@ -151,6 +151,6 @@ export async function specialPayloads(ctx) {
  */
 export async function drawSpecialViews(container, ctx) {
   const payloads = await specialPayloads(ctx);
-  drawViews(container, payloads);
+  drawViews(container, payloads, { palette: ctx.palette });
   return payloads;
 }

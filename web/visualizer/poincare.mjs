@@ -77,8 +77,9 @@ export const originDistance = (r, c) => (2 / Math.sqrt(c)) * Math.atanh(r);
  * Draw the Poincaré disk panel into `container`.
  * @param {HTMLElement} container
  * @param {import('./special.mjs').PoincarePayload} payload
+ * @param {{ palette?: string }} [options]
  */
-export function drawPoincare(container, payload) {
+export function drawPoincare(container, payload, { palette } = {}) {
   const { keys, query, dim, weights, labels = [], queryLabel = 'query', title } = payload;
   const c = -payload.curvature;
   const n = weights.length;
@@ -105,14 +106,14 @@ export function drawPoincare(container, payload) {
   for (const j of order) {
     const [px, py] = at(j);
     const t = weights[j] / top;
-    plot.append(svg('line', { x1: qx, y1: qy, x2: px, y2: py, stroke: colour(t), 'stroke-opacity': 0.6 * t, 'stroke-width': 1 }));
+    plot.append(svg('line', { x1: qx, y1: qy, x2: px, y2: py, stroke: colour(t, palette), 'stroke-opacity': 0.6 * t, 'stroke-width': 1 }));
   }
   for (const j of order) {
     const [px, py] = at(j);
     const t = weights[j] / top;
     const label = labels[j] ?? String(j);
     plot.append(svg('circle', {
-      cx: px, cy: py, r: 3 + 9 * Math.sqrt(t), fill: colour(t), stroke: '#222', 'stroke-width': 0.6,
+      cx: px, cy: py, r: 3 + 9 * Math.sqrt(t), fill: colour(t, palette), stroke: '#222', 'stroke-width': 0.6,
       class: 'ra-disk-key', 'data-index': j, 'data-weight': weights[j], 'data-radius': radius[j],
     }, tip(`${label}: weight ${fmt(weights[j])}, distance to centre ${fmt(originDistance(radius[j], c))}`)),
     svg('text', { x: px + 6, y: py - 6, 'font-size': 10, fill: 'currentColor' }, label));

@@ -81,15 +81,20 @@ export interface ReportPayload {
 
 export type Payload = PoincarePayload | RoutingPayload | TransportPayload | GraphPayload | TopologyPayload | ReportPayload;
 
-export declare function drawPoincare(container: HTMLElement, payload: PoincarePayload): HTMLElement;
+/** How the views draw: the colour map of the disk and the plan ('viridis' or 'cividis'). */
+export interface DrawOptions {
+  palette?: 'viridis' | 'cividis';
+}
+
+export declare function drawPoincare(container: HTMLElement, payload: PoincarePayload, options?: DrawOptions): HTMLElement;
 export declare function drawRouting(container: HTMLElement, payload: RoutingPayload): HTMLElement;
-export declare function drawTransport(container: HTMLElement, payload: TransportPayload): HTMLElement;
+export declare function drawTransport(container: HTMLElement, payload: TransportPayload, options?: DrawOptions): HTMLElement;
 export declare function drawGraph(container: HTMLElement, payload: GraphPayload): HTMLElement;
 export declare function drawTopology(container: HTMLElement, payload: TopologyPayload): HTMLElement;
 export declare function drawReport(container: HTMLElement, payload: ReportPayload): HTMLElement;
-export declare const VIEWS: Readonly<{ [V in Payload['view']]: (container: HTMLElement, payload: Extract<Payload, { view: V }>) => HTMLElement }>;
+export declare const VIEWS: Readonly<{ [V in Payload['view']]: (container: HTMLElement, payload: Extract<Payload, { view: V }>, options?: DrawOptions) => HTMLElement }>;
 /** Clear `container` and draw one panel per payload. */
-export declare function drawViews(container: HTMLElement, payloads: Payload[]): HTMLElement;
+export declare function drawViews(container: HTMLElement, payloads: Payload[], options?: DrawOptions): HTMLElement;
 export declare function ensureStyles(doc?: Document): void;
 
 /** Disk coordinates (radius = √c·|x| < 1, the distance to the centre kept) of `count` points of `dim`. */

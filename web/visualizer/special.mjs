@@ -63,18 +63,20 @@ export function ensureStyles(doc = document) {
 }
 
 /**
- * Clear `container` and draw one panel per payload ({ view, ...data }) into it.
+ * Clear `container` and draw one panel per payload ({ view, ...data }) into it, colour
+ * maps on `palette` ('viridis' or 'cividis').
  * @param {HTMLElement} container
  * @param {import('./special.mjs').Payload[]} payloads
+ * @param {{ palette?: string }} [options]
  */
-export function drawViews(container, payloads) {
+export function drawViews(container, payloads, options = {}) {
   ensureStyles(container.ownerDocument);
   container.classList.add('ra-specials');
   container.replaceChildren();
   for (const payload of payloads) {
     const draw = VIEWS[payload.view];
     if (!draw) throw new TypeError(`unknown view ${JSON.stringify(payload.view)}; expected one of ${Object.keys(VIEWS).join(', ')}`);
-    draw(container, payload);
+    draw(container, payload, options);
   }
   return container;
 }

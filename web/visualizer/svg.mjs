@@ -1,6 +1,6 @@
 // Small DOM helpers shared by the special views: SVG and HTML elements from attributes,
 // a titled panel, and number formatting. Plain DOM, no framework.
-import { viridis } from './visualizer.mjs';
+import { colour as paletteColour, css } from './palettes.mjs';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -27,11 +27,8 @@ export function html(tag, attrs = {}, ...children) {
 /** A tooltip for an SVG element (shown on hover by the browser). */
 export const tip = (text) => svg('title', {}, text);
 
-/** Viridis of t in [0, 1] as a CSS colour. */
-export function colour(t) {
-  const [r, g, b] = viridis(t);
-  return `rgb(${r},${g},${b})`;
-}
+/** Colour of t in [0, 1] on a sequential palette ('viridis' or 'cividis', palettes.mjs) as CSS. */
+export const colour = (t, palette = 'viridis') => css(paletteColour(palette, t));
 
 /** A number with `digits` significant digits, as the views print values. */
 export const fmt = (x, digits = 4) => (Number.isInteger(x) ? String(x) : Number(x).toPrecision(digits));

@@ -14,8 +14,9 @@ export function marginals(plan) {
  * Draw the transport plan panel into `container`.
  * @param {HTMLElement} container
  * @param {import('./special.mjs').TransportPayload} payload
+ * @param {{ palette?: string }} [options]
  */
-export function drawTransport(container, payload) {
+export function drawTransport(container, payload, { palette } = {}) {
   const { plan, labels = [], masses } = payload;
   const n = plan.length;
   const m = plan[0].length;
@@ -33,7 +34,7 @@ export function drawTransport(container, payload) {
     const y = 18 + i * cell;
     plot.append(svg('text', { x: left - 4, y: y + cell * 0.7, 'font-size': 10, 'text-anchor': 'end', fill: 'currentColor' }, labels[i] ?? String(i)));
     row.forEach((value, j) => {
-      plot.append(svg('rect', { x: left + j * cell, y, width: cell - 1, height: cell - 1, fill: colour(value / top), class: 'ra-plan-cell', 'data-row': i, 'data-col': j, 'data-value': value },
+      plot.append(svg('rect', { x: left + j * cell, y, width: cell - 1, height: cell - 1, fill: colour(value / top, palette), class: 'ra-plan-cell', 'data-row': i, 'data-col': j, 'data-value': value },
         tip(`${labels[i] ?? i} → centroid ${j}: ${fmt(value)}`)));
     });
     plot.append(svg('text', { x: left + m * cell + 4, y: y + cell * 0.7, 'font-size': 9, fill: 'currentColor', class: 'ra-plan-row-sum', 'data-row': i, 'data-value': rows[i] }, fmt(rows[i], 3)));
