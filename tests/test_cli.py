@@ -44,7 +44,7 @@ def test_visualize_writes_heatmap(tmp_path, capsys):
 def test_visualize_explorer_holds_the_mechanisms_weights(tmp_path):
     out = tmp_path / "x.html"
     assert main(["visualize", "--mechanism", "centroid_ot", "--tokens", "a b c d", "--dim", "8", "--seed", "3",
-                 "--out", str(out)]) == 0
+                 "--compare", "scaled_dot", "--out", str(out)]) == 0
     page = out.read_text()
     start = page.index('id="ra-explorer-data">') + len('id="ra-explorer-data">')
     data = json.loads(page[start : page.index("</script>", start)])
@@ -54,6 +54,7 @@ def test_visualize_explorer_holds_the_mechanisms_weights(tmp_path):
     np.testing.assert_array_equal(got[0], want)  # (layers, heads, m, n), one layer
     assert data["xLabels"] == ["a", "b", "c", "d"]
     assert [p["view"] for p in data["payloads"]] == ["transport", "report"]
+    assert (data["compare"]["titleA"], data["compare"]["titleB"]) == ("centroid_ot", "scaled_dot")
 
 
 def test_visualize_svg_is_the_heatmap(tmp_path):

@@ -124,7 +124,8 @@ def cmd_visualize(args: argparse.Namespace) -> int:
         weights = attn.head_weights_batch(x, x, causal=args.causal)
         heatmap(weights, tokens, tokens, title=f"{attn.name} · {len(tokens)} tokens · {attn.complexity}").save(args.out)
     else:
-        page = explore(attn, tokens=tokens, causal=args.causal, seed=args.seed)
+        other = _instance(args.compare, attn.dim, args.seed) if args.compare else None
+        page = explore(attn, tokens=tokens, causal=args.causal, seed=args.seed, compare=other)
         page.save(args.out)
         weights = page.heatmap.weights
     print(f"wrote {args.out} ({weights.shape[0]} head(s), {len(tokens)}x{len(tokens)})")
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--dim", type=int, default=32)
     viz.add_argument("--seed", type=int, default=0)
     viz.add_argument("--causal", action="store_true")
+    viz.add_argument("--compare", help="a second mechanism for the explorer's compare tab (.html)")
     viz.add_argument("--out", default="weights.html")
     viz.set_defaults(run=cmd_visualize)
     return parser
