@@ -22,8 +22,9 @@ if ! stamp_ok node_modules/.stamp "$npm_digest"; then
   echo "$npm_digest" > node_modules/.stamp
 fi
 
-# the package's files (not pycore/*.egg-info, which the editable install leaves there)
-wheel_digest=$(find pycore/ruvector_attention -type f ! -name '*.pyc' -print0 | sort -z \
+# the package's files (not pycore/*.egg-info, which the editable install leaves there), through
+# the visualizer/ link to web/visualizer (the modules ra.viz.explore inlines)
+wheel_digest=$(find -L pycore/ruvector_attention -type f ! -name '*.pyc' -print0 | sort -z \
   | xargs -0 cat pyproject.toml README.md LICENSE CHANGELOG.md MANIFEST.in 2>/dev/null | sha256sum | cut -d' ' -f1)
 if ! stamp_ok dist/.wheel-stamp "$wheel_digest" || ! ls dist/ruvector_attention_py-*.whl dist/ruvector_attention_py-*.tar.gz >/dev/null 2>&1; then
   echo "setup: building the sdist and the wheel (from the sdist)"
