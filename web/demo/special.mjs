@@ -60,13 +60,24 @@ async function graphPayload(ctx) {
  * P_ij = (1/n) Σ_{k in cluster j} w_ik.
  */
 export function planFromWeights(weights, n) {
-  const clusters = new Map();
+  const probes = Array.from(new Set(Array.from({ length: Math.min(n, 8) }, (_, p) => Math.floor((p * (n - 1)) / 7 || 0))));
+  const sameColumn = (a, b) => {
+    for (let i = 0; i < n; i++) if (weights[i * n + a] !== weights[i * n + b]) return false;
+    return true;
+  };
+  const clusters = new Map(); // a few rows' values -> the clusters with those values (each checked on every row)
+  const members = [];
   for (let k = 0; k < n; k++) {
-    const column = Array.from({ length: n }, (_, i) => weights[i * n + k]).join();
-    if (!clusters.has(column)) clusters.set(column, []);
-    clusters.get(column).push(k);
+    const key = probes.map((i) => weights[i * n + k]).join();
+    const candidates = clusters.get(key) ?? [];
+    const cluster = candidates.find((c) => sameColumn(c[0], k));
+    if (cluster) cluster.push(k);
+    else {
+      candidates.push([k]);
+      members.push(candidates.at(-1));
+      clusters.set(key, candidates);
+    }
   }
-  const members = [...clusters.values()];
   const plan = Array.from({ length: n }, (_, i) => members.map((ks) => ks.reduce((sum, k) => sum + weights[i * n + k], 0) / n));
   return { plan, masses: members.map((ks) => ks.length / n), members };
 }
@@ -113,8 +124,12 @@ export function modeOf(weights, stable) {
   return close(Array.from(weights), weights.map(() => 1 / weights.length)) ? 'freeze' : 'cautious';
 }
 
+/** Most positions the topology panel steps through (one call each). */
+const TOPOLOGY_STEPS = 64;
+
 async function topologyPayload(ctx) {
-  const { rt, config, keys, cols, dim, tokens } = ctx;
+  const { rt, config, keys, dim, tokens } = ctx;
+  const cols = Math.min(ctx.cols, TOPOLOGY_STEPS);
   // a fresh copy: the mode is state, and the user's mechanism must not move
   const gated = await rt.create('topology_gated', config);
   try {
@@ -127,6 +142,7 @@ async function topologyPayload(ctx) {
     }
     return {
       view: 'topology', windows, window: config.window, labels: tokens,
+      ...(cols < ctx.cols ? { title: `Mode over a sliding window of ${config.window} keys (the first ${cols} of ${ctx.cols} positions)` } : {}),
       thresholds: { stable: config.stableThreshold, cautious: config.cautiousThreshold, freeze: config.freezeThreshold },
     };
   } finally {

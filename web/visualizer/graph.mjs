@@ -1,7 +1,7 @@
 // Graph attention: tokens as nodes on a circle, and for each query its strongest edges to
 // the keys it attends (an arrow from the query to the key), opacity and width = weight
 // relative to the largest. For edge_featured, dual_space, diffusion, hnsw_aware, structural.
-import { fmt, panel, svg, tip } from './svg.mjs';
+import { MAX_ROWS, fmt, html, panel, partNote, svg, tip } from './svg.mjs';
 
 /**
  * The edges drawn: for each row its `perNode` heaviest off-diagonal weights (ties by key
@@ -41,10 +41,16 @@ function edgePaths([x1, y1], [x2, y2], rim) {
  * @param {import('./special.mjs').GraphPayload} payload
  */
 export function drawGraph(container, payload) {
-  const { weights, rows, cols, labels = [], perNode = 3 } = payload;
-  const flat = Array.isArray(weights[0]) ? weights.flat() : Array.from(weights, Number);
+  const { weights, labels = [], perNode = 3 } = payload;
+  const whole = Array.isArray(weights[0]) ? weights.flat() : Array.from(weights, Number);
+  // the first MAX_ROWS queries and keys: more nodes on one circle cannot be read
+  const [rows, cols] = [Math.min(payload.rows, MAX_ROWS), Math.min(payload.cols, MAX_ROWS)];
+  const flat = whole.length === rows * cols ? whole
+    : Array.from({ length: rows * cols }, (_, k) => whole[Math.floor(k / cols) * payload.cols + (k % cols)]);
   const section = panel(container, 'graph', payload.title ?? 'Attention graph',
     `Each query's ${perNode} heaviest edges (arrow query → key; darker and wider = heavier). Self-attention weights are in the node's tooltip.`);
+  const part = partNote(Math.max(rows, cols), Math.max(payload.rows, payload.cols), 'tokens');
+  if (part) section.append(html('p', { class: 'ra-note', text: part }));
   const size = 380;
   const R = size / 2 - 50;
   const count = Math.max(rows, cols);

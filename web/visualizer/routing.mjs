@@ -2,7 +2,7 @@
 // routed to (bars: width = gate, the values of moe.routing()), and, for the whole batch,
 // each expert's load against its capacity (batch routing caps each expert; a token whose
 // choice is full is rerouted, and an expert that takes more than its capacity overflows).
-import { fmt, html, panel } from './svg.mjs';
+import { MAX_ROWS, fmt, html, panel, partNote } from './svg.mjs';
 
 /** A bar of `value` in [0, 1] (width = value), with its number. */
 function bar(value, attrs, text = fmt(value, 3)) {
@@ -24,7 +24,7 @@ export function drawRouting(container, payload) {
     ...experts.map((name, e) => html('th', { text: `${e}: ${name}` })),
     ...(batch ? [html('th', { text: 'in the batch' })] : []))));
   const body = html('tbody');
-  tokens.forEach((token, i) => {
+  tokens.slice(0, MAX_ROWS).forEach((token, i) => {
     const row = html('tr', { 'data-token': i }, html('th', { text: token }));
     experts.forEach((_, e) => {
       const gate = gates[i][e];
@@ -40,6 +40,8 @@ export function drawRouting(container, payload) {
     body.append(row);
   });
   table.append(body);
+  const part = partNote(Math.min(tokens.length, MAX_ROWS), tokens.length, 'tokens');
+  if (part) section.append(html('p', { class: 'ra-note', text: part }));
   section.append(table);
   if (batch) {
     const load = html('div', { class: 'ra-load' }, html('h4', { text: `Tokens per expert (capacity ${batch.capacity ?? '∞'})` }));

@@ -30,6 +30,12 @@ export const tip = (text) => svg('title', {}, text);
 /** Colour of t in [0, 1] on a sequential palette ('viridis' or 'cividis', palettes.mjs) as CSS. */
 export const colour = (t, palette = 'viridis') => css(paletteColour(palette, t));
 
+/** Most rows (keys, tokens, nodes) a view draws; the rest is summed up in a note. */
+export const MAX_ROWS = 64;
+
+/** A note for a view that draws the first `shown` of `total` rows, or null. */
+export const partNote = (shown, total, what) => (shown < total ? `Showing the first ${shown} of ${total} ${what}.` : null);
+
 /** A number with `digits` significant digits, as the views print values. */
 export const fmt = (x, digits = 4) => (Number.isInteger(x) ? String(x) : Number(x).toPrecision(digits));
 

@@ -27,7 +27,9 @@ export function drawTopology(container, payload) {
       class: 'ra-window', 'data-end': end, 'data-mode': mode, 'data-coherence': coherence ?? '',
     }, tip(`keys ${Math.max(0, end - window + 1)}..${end}: ${mode}${coherence == null ? '' : `, coherence ${fmt(coherence)}`}`)));
     const [lx, ly] = [left + (i + 0.5) * step, top + plotH + 12];
-    plot.append(svg('text', { x: lx, y: ly, 'font-size': 9, 'text-anchor': step < 36 ? 'end' : 'middle', fill: 'currentColor', transform: step < 36 ? `rotate(-40 ${lx} ${ly})` : null }, labels[end] ?? String(end)));
+    if (i % Math.ceil(12 / step) === 0) { // labels at least 12 px apart
+      plot.append(svg('text', { x: lx, y: ly, 'font-size': 9, 'text-anchor': step < 36 ? 'end' : 'middle', fill: 'currentColor', transform: step < 36 ? `rotate(-40 ${lx} ${ly})` : null }, labels[end] ?? String(end)));
+    }
   });
   for (const [name, value] of Object.entries(thresholds)) {
     plot.append(svg('line', { x1: left, x2: left + plotW, y1: yOf(value), y2: yOf(value), stroke: 'currentColor', 'stroke-opacity': 0.5, 'stroke-dasharray': '4 3' }),

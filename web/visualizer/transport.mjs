@@ -1,7 +1,7 @@
 // Centroid optimal transport: the plan P (keys x centroids) that moves the uniform measure
 // on the keys onto the centroids' masses, with its marginals: each row sums to 1/n, each
 // column to its centroid's mass |cluster| / n (up to Sinkhorn's tolerance).
-import { colour, fmt, html, panel, svg, tip } from './svg.mjs';
+import { MAX_ROWS, colour, fmt, html, panel, partNote, svg, tip } from './svg.mjs';
 
 /** Row and column sums of a plan (rows of numbers). */
 export function marginals(plan) {
@@ -17,12 +17,15 @@ export function marginals(plan) {
  * @param {{ palette?: string }} [options]
  */
 export function drawTransport(container, payload, { palette } = {}) {
-  const { plan, labels = [], masses } = payload;
-  const n = plan.length;
-  const m = plan[0].length;
-  const section = panel(container, 'transport', payload.title ?? `Transport plan: ${n} keys → ${m} centroids`,
+  const { labels = [], masses } = payload;
+  const m = payload.plan[0].length;
+  const section = panel(container, 'transport', payload.title ?? `Transport plan: ${payload.plan.length} keys → ${m} centroids`,
     'Cell (key, centroid) = mass moved; the right column sums each row (1/n), the bottom row each column (the centroid\'s mass).');
-  const { rows, cols } = marginals(plan);
+  const { rows, cols } = marginals(payload.plan); // of the whole plan
+  const plan = payload.plan.slice(0, MAX_ROWS);
+  const n = plan.length;
+  const part = partNote(n, payload.plan.length, 'keys');
+  if (part) section.append(html('p', { class: 'ra-note', text: part }));
   const top = Math.max(...plan.flat()) || 1;
   const cell = Math.max(8, Math.min(22, Math.floor(420 / Math.max(m, 1))));
   const left = 70;
