@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import re
 from pathlib import Path
 
@@ -125,3 +126,24 @@ def test_the_bridge_serves_the_methods_the_protocol_names():
     assert re.findall(r"^\s+(\w+): \{", block, re.M) == list(bridge.METHODS)
     for name, batch, values in re.findall(r"^\s+(\w+): \{.*batch: (\w+), values: (\w+)", block, re.M):
         assert (batch == "true", values == "true") == (name.endswith("_batch"), name.startswith("compute")), name
+
+
+@pytest.mark.skipif(sys.platform != "emscripten", reason="JavaScript typed arrays exist only in Pyodide")
+def test_typed_arrays_cross_in_one_copy_each_way():
+    from js import Float32Array, Float64Array  # Pyodide only
+
+    attn = ra.create("scaled_dot", dim=4)
+    _create(71, "scaled_dot", dim=4)
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.normal(size=s).astype(np.float32) for s in [(4,), (3, 4), (3, 4)])
+    js = [Float32Array.new(len(a.ravel())) for a in (q, k, v)]
+    for target, a in zip(js, (q, k, v)):
+        target.assign(a.ravel())
+    out = bridge.to_js(bridge.call(71, "compute", *js))
+    assert out.constructor.name == "Float32Array"
+    np.testing.assert_array_equal(np.asarray(out.to_py()), attn.compute(q, k, v))
+    # a float64 typed array keeps its values (as NumPy reads them), then float32 like any input
+    wide = Float64Array.new(4)
+    wide.assign(q.astype(np.float64))
+    np.testing.assert_array_equal(bridge.call(71, "compute", wide, js[1], js[2]), attn.compute(q, k, v))
+    bridge.dispose(71)

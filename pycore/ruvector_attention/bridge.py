@@ -3,10 +3,11 @@ API, encode.
 
 JavaScript never builds Python source: it imports this module and calls its functions
 with plain values. Mechanisms are reached only through the registry, and called only
-through their public methods. An array arrives as a flat float32 buffer (an ``ndarray``
-from :func:`buffer` that JS filled in place, or anything NumPy can read) or as the id of
-an uploaded matrix, plus an optional row count; results leave as float32 ``ndarray``s that
-the caller copies out. Every check happens in the package's one validation module.
+through their public methods. An array arrives as a flat typed array (in Pyodide a
+``JsProxy``, copied once into NumPy by ``to_memoryview``; anything NumPy can read on
+CPython) or as the id of an uploaded matrix, plus an optional row count; results leave as
+float32 ``ndarray``s, which :func:`to_js` copies once into a JavaScript ``Float32Array``.
+Every check happens in the package's one validation module.
 
 On failure a function raises, after recording the error as JSON for :func:`take_error`,
 so that the caller can rebuild it with its class name and attributes.
@@ -29,7 +30,7 @@ from .registry import mechanisms as registered_names
 from .registry import resolve
 
 __all__ = [
-    "METHODS", "buffer", "mechanisms", "describe", "create", "call", "dispose", "upload", "release",
+    "METHODS", "to_js", "mechanisms", "describe", "create", "call", "dispose", "upload", "release",
     "load_model", "encode", "dispose_model", "take_error",
 ]
 
@@ -68,10 +69,15 @@ def take_error() -> str | None:
     return error
 
 
-def buffer(size: int) -> np.ndarray:
-    """A fresh float32 buffer of ``size`` values for the caller to fill in place (JS writes
-    an input straight into Pyodide's heap, then passes the buffer back)."""
-    return np.empty(int(size), dtype=np.float32)
+def to_js(array: np.ndarray) -> Any:
+    """A float32 result as a new JavaScript ``Float32Array`` (Pyodide only): one copy, made
+    here with ``assign``, which is several times cheaper for small results than JS mapping
+    the array's buffer (``getBuffer``)."""
+    from js import Float32Array  # Pyodide's bridge to the JavaScript realm
+
+    out = Float32Array.new(array.size)
+    out.assign(np.ascontiguousarray(array, dtype=np.float32))
+    return out
 
 
 def _info(attn: Attention) -> dict[str, Any]:

@@ -66,20 +66,6 @@ export async function bootSession({ loadPyodide, pyodideOptions, wheelURL, readB
   return session;
 }
 
-/** A float32 ndarray's values as a fresh Float32Array (one copy); the proxy is destroyed. */
-function copyOut(array) {
-  try {
-    const buffer = array.getBuffer('f32');
-    try {
-      return buffer.data.slice();
-    } finally {
-      buffer.release();
-    }
-  } finally {
-    array.destroy();
-  }
-}
-
 export class PythonSession {
   #py;
   #bridge;
@@ -94,11 +80,21 @@ export class PythonSession {
     this.#readBinary = readBinary;
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
-    const names = ['buffer', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release'];
+    const names = ['to_js', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release'];
     for (const name of [...names, 'load_model', 'encode', 'dispose_model', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
     module.destroy();
+  }
+
+  /** A float32 ndarray proxy's values as a fresh Float32Array (one copy, made by
+   * bridge.to_js); the proxy is destroyed. */
+  #copyOut(array) {
+    try {
+      return this.#bridge.to_js(array);
+    } finally {
+      array.destroy();
+    }
   }
 
   #invoke(name, ...args) {
@@ -130,40 +126,18 @@ export class PythonSession {
   /**
    * Run a method; `args` holds flat `query`, `keys`, `values`, `mask` (typed arrays, or the
    * id of an uploaded matrix) and `options` (camelCase: queryRows, valuesRows, maskRows,
-   * causal, position, rowOffset, totalRows, extras). Each array is written once, straight
-   * into a NumPy buffer in Pyodide's heap; options travel as positional scalars (extras, rare
-   * and free-form, as JSON). Returns a fresh Float32Array (the result copied out once).
+   * causal, position, rowOffset, totalRows, extras). Each typed array is copied once, into
+   * NumPy, by the bridge (`to_memoryview`); options travel as positional scalars (extras,
+   * rare and free-form, as JSON). Returns a fresh Float32Array (the result copied out once).
    */
   call(handle, method, { query, keys, values = null, mask = null, options = {} }) {
     const { queryRows = null, valuesRows = null, maskRows = null, causal = null, position = null } = options;
     const { rowOffset = null, totalRows = null, extras = null } = options;
-    const staged = [];
-    try {
-      const stage = (data) => this.#stage(data, staged);
-      const result = this.#invoke(
-        'call', handle, method, stage(query), stage(keys), stage(values), stage(mask),
-        queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
-        extras === null ? null : JSON.stringify(toSnakeCase(extras)),
-      );
-      return copyOut(result);
-    } finally {
-      for (const array of staged) array.destroy();
-    }
-  }
-
-  /** `data` (a typed array or array of numbers) copied into a new NumPy float32 buffer,
-   * remembered in `staged` for destruction; an id (a number) or null passes as is. */
-  #stage(data, staged) {
-    if (data === null || data === undefined || typeof data === 'number') return data ?? null;
-    const array = this.#bridge.buffer(data.length);
-    staged.push(array);
-    const view = array.getBuffer('f32');
-    try {
-      view.data.set(data);
-    } finally {
-      view.release();
-    }
-    return array;
+    return this.#copyOut(this.#invoke(
+      'call', handle, method, query, keys, values, mask,
+      queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
+      extras === null ? null : JSON.stringify(toSnakeCase(extras)),
+    ));
   }
 
   dispose(handle) {
@@ -172,12 +146,7 @@ export class PythonSession {
 
   /** Keep a matrix resident under `id` (validated once); returns its [rows, cols]. */
   upload(id, data, rows, cols) {
-    const staged = [];
-    try {
-      return JSON.parse(this.#invoke('upload', id, this.#stage(data, staged), rows ?? null, cols ?? null));
-    } finally {
-      for (const array of staged) array.destroy();
-    }
+    return JSON.parse(this.#invoke('upload', id, data, rows ?? null, cols ?? null));
   }
 
   release(id) {
@@ -208,7 +177,7 @@ export class PythonSession {
     const result = this.#invoke('encode', id, text, swap === null ? null : JSON.stringify(toSnakeCase(swap)));
     try {
       const meta = toCamelCase(JSON.parse(result.get(0)));
-      return { ...meta, attentions: copyOut(result.get(1)), embedding: copyOut(result.get(2)) };
+      return { ...meta, attentions: this.#copyOut(result.get(1)), embedding: this.#copyOut(result.get(2)) };
     } finally {
       result.destroy();
     }
