@@ -125,23 +125,9 @@ test('max_abs is the largest magnitude, denormals and 3e38 included', () => {
   assert.equal(kernels.max_abs(1, px), Math.fround(1e-45));
 });
 
-// The same Python run in a Node worker's Pyodide (booted as the runtime's workers are: the
-// core from the `pyodide` package, numpy and our wheel from wheels/) and on CPython.
-const SCRIPT = `
-import json
-import numpy as np
-import ruvector_attention as ra
-rng = np.random.default_rng(7)
-q, k, v = (rng.standard_normal((rows, 32)).astype(np.float32) for rows in (50, 333, 333))
-mask = rng.random((50, 333)) < 0.8
-mask[3] = False
-out = {"backend": ra.kernels.backend()}
-for name, options in (("scaled_dot", {}), ("multi_head", {"num_heads": 4}), ("flash", {})):
-    attn = ra.create(name, dim=32, **options)
-    out[name] = attn.compute_batch(q, k, v, mask, causal=True, rows=(10, 80)).ravel().tolist()
-    out[name + "_weights"] = attn.weights_batch(q, k, mask).ravel().tolist()
-json.dumps(out)
-`;
+// tests/node/kernels_case.py in a Node worker's Pyodide (booted as the runtime's workers
+// are: the core from the `pyodide` package, numpy and our wheel from wheels/) and on CPython.
+const CASE = `${ROOT}tests/node/kernels_case.py`;
 
 test('a Node worker reports the wasm backend and equals CPython', async () => {
   const source = `
@@ -153,13 +139,13 @@ test('a Node worker reports the wasm backend and equals CPython', async () => {
       parentPort.postMessage(py.runPython(workerData.script));
     })().catch((err) => parentPort.postMessage(JSON.stringify({ error: String(err) })));`;
   const worker = new Worker(source, {
-    eval: true, workerData: { index: DEFAULT_INDEX_URL, wheels: DEFAULT_PACKAGES_URL, script: SCRIPT },
+    eval: true, workerData: { index: DEFAULT_INDEX_URL, wheels: DEFAULT_PACKAGES_URL, script: readFileSync(CASE, 'utf8') },
   });
   const inPyodide = JSON.parse(await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject)));
   await worker.terminate();
   assert.equal(inPyodide.error, undefined);
   assert.equal(inPyodide.backend, 'wasm');
-  const cpython = JSON.parse(execFileSync(PYTHON, ['-c', `${SCRIPT.replace(/\njson.dumps\(out\)\n$/, '\nprint(json.dumps(out))\n')}`], { maxBuffer: 1 << 28 }));
+  const cpython = JSON.parse(execFileSync(PYTHON, ['-c', `import runpy; print(runpy.run_path(${JSON.stringify(CASE)})["RESULT"])`], { maxBuffer: 1 << 28 }));
   assert.equal(cpython.backend, 'numpy');
   for (const name of ['scaled_dot', 'multi_head', 'flash']) {
     for (const key of [name, `${name}_weights`]) {
