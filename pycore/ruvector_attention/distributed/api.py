@@ -195,8 +195,8 @@ class _Call:
         return x.rechunk(tuple(chunks)) if is_dask_collection(x) else da.from_array(x, chunks=tuple(chunks))
 
     def _blocks(self, key_rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, Any]:
-        """Delayed blocks: query row blocks, key (and value) chunks, mask tiles, and the
-        row offsets of the query blocks."""
+        """Delayed blocks: query row blocks, key (and value) chunks of ``key_rows`` rows,
+        mask tiles (one row of tiles for an ``(n,)`` mask), and the query blocks' sizes."""
         q = self._chunked(self.queries, (self.query_rows, -1))
         k = self._chunked(self.keys, (key_rows, -1))
         v = None if self.values is None else self._chunked(self.values, (key_rows, -1)).to_delayed()[:, 0]
@@ -222,10 +222,10 @@ class _Call:
         m, n = sum(sizes), self.keys.shape[0]
         cols = n if method == "weights" else self._out_cols(data)
         task = dask.delayed(tasks.rows, pure=True)
+        values = None if v is None else v[0]
         parts, offset = [], 0
         for i, size in enumerate(sizes):
             block_mask = None if mask is None else mask[min(i, mask.shape[0] - 1), 0]
-            values = None if v is None else v[0]
             out = task(shipped, method, q[i], k[0], values, block_mask, self.causal, offset, m)
             parts.append(da.from_delayed(out, (size, cols), dtype=np.float32))
             offset += size
