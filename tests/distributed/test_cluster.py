@@ -183,7 +183,11 @@ def test_key_sharded_query_blocks_fit_max_work_bytes(rng, monkeypatch):
     monkeypatch.setattr(ra, "MAX_WORK_BYTES", 32 * 100 * 5)  # five rows of 100 scores
     out = rad.compute_batch(attn, q, k, v, key_chunks=100)
     assert out.chunks[0] == (5, 5, 5, 5, 3)
-    np.testing.assert_allclose(out.compute(scheduler="sync"), expected, atol=1e-5)
+    rows = rad.compute_batch(attn, q, k, v)  # its tasks run under the limits of its making
+    ra.MAX_WORK_BYTES = 1 << 29
+    for lazy in (out, rows):
+        np.testing.assert_allclose(lazy.compute(scheduler="sync"), expected, atol=1e-5)  # in this process
+    assert ra.MAX_WORK_BYTES == 1 << 29  # and only while they ran
 
 
 class Unregistered(ra.ScaledDotProductAttention):

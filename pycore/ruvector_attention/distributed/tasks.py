@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +27,7 @@ from ..registry import load
 from . import partials
 from .plans import PLANS, KeyPlan
 
-__all__ = ["Shipped", "Tile", "ship", "mechanism", "rows", "key_partial", "merge", "output", "key_weights"]
+__all__ = ["Shipped", "Tile", "ship", "client_limits", "mechanism", "rows", "key_partial", "merge", "output", "key_weights"]
 
 _BUILT: dict[str, Attention] = {}
 _KEEP = 8
@@ -48,12 +50,23 @@ def ship(attn: Attention) -> Shipped:
     return Shipped(hashlib.sha256(data).hexdigest(), data, (limits.MAX_KEYS, limits.MAX_WORK_BYTES, limits.MAX_SCORES))
 
 
-def mechanism(shipped: Shipped) -> Attention:
-    """The shipped mechanism, rebuilt once per process; applies the client's limits."""
+@contextmanager
+def client_limits(shipped: Shipped) -> Iterator[None]:
+    """The client's ``ra.MAX_*`` in force while a task runs, then this process's own again."""
+    own = limits.MAX_KEYS, limits.MAX_WORK_BYTES, limits.MAX_SCORES
     limits.MAX_KEYS, limits.MAX_WORK_BYTES, limits.MAX_SCORES = shipped.limits
+    try:
+        yield
+    finally:
+        limits.MAX_KEYS, limits.MAX_WORK_BYTES, limits.MAX_SCORES = own
+
+
+def mechanism(shipped: Shipped) -> Attention:
+    """The shipped mechanism, rebuilt once per process (under the client's limits)."""
     attn = _BUILT.get(shipped.digest)
     if attn is None:
-        attn = load(io.BytesIO(shipped.data))
+        with client_limits(shipped):
+            attn = load(io.BytesIO(shipped.data))
         if len(_BUILT) >= _KEEP:
             del _BUILT[next(iter(_BUILT))]
         _BUILT[shipped.digest] = attn
@@ -76,9 +89,10 @@ def rows(
 ) -> np.ndarray:
     """Rows ``offset..`` of a batch of ``total`` through the public API (``rows=``)."""
     attn = mechanism(shipped)
-    if method == "compute":
-        return attn.compute_batch(queries, keys, values, mask, causal=causal, rows=(offset, total))
-    return attn.weights_batch(queries, keys, mask, causal=causal, rows=(offset, total))
+    with client_limits(shipped):
+        if method == "compute":
+            return attn.compute_batch(queries, keys, values, mask, causal=causal, rows=(offset, total))
+        return attn.weights_batch(queries, keys, mask, causal=causal, rows=(offset, total))
 
 
 # ---------------------------------------------------------------------- key sharding
