@@ -64,6 +64,6 @@ test('a real model: 6 x 12 heads with the real tokens, a swapped layer compared'
   });
   expect(linear.cosine).toBeLessThan(0.9999);
   expect(linear.spread).toBeGreaterThan(1e-3);
-  expect(linear.titleB).toBe('B: linear in layer 0');
+  expect(linear.titleB).toBe('B: linear in layer 0, head 7'); // the head opened above
   await page.screenshot({ path: testInfo.outputPath('model-compare.png'), fullPage: true });
 });

@@ -335,11 +335,12 @@ async function runCompare(signal) {
     const shape = { heads, rows: n, cols: n };
     const pick = (all) => headView(layerOf(all, shape, layer), shape, head);
     const cosine = embedding.reduce((s, v, k) => s + v * swapped.embedding[k], 0);
+    const heading = head === 'mean' ? 'mean over heads' : `head ${head}`;
     state.swapped = { other, layer, cosine, attentions: swapped.attentions };
     explorer.compare({
       a: pick(attentions), b: pick(swapped.attentions), rows: n, cols: n, xLabels: words, yLabels: words,
-      titleA: `original layer ${layer}, ${head === 'mean' ? 'mean over heads' : `head ${head}`}`,
-      titleB: `${other} in layer ${layer}`,
+      titleA: `original layer ${layer}, ${heading}`,
+      titleB: `${other} in layer ${layer}, ${heading}`,
       note: `Sentence embedding: cosine to the original ${cosine.toFixed(6)}.`,
     });
   } else {

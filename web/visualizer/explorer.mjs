@@ -58,10 +58,9 @@ export class AttentionExplorer {
   render(data) {
     const layers = data.layers ?? 1;
     const previous = this.layerSelect.value;
-    this.data = { ...data, layers, attentions: data.attentions ?? data.weights };
+    this.data = { ...data, layers };
     this.layerSelect.replaceChildren(...Array.from({ length: layers }, (_, l) => new Option(`layer ${l}`, String(l))));
     this.layerSelect.value = previous !== '' && Number(previous) < layers ? previous : '0';
-    this.layerLabel.hidden = layers < 2;
     const square = data.rows === data.cols;
     this.tabs.querySelector('[data-view=rollout]').hidden = !square;
     this.#renderLayer();
@@ -101,7 +100,10 @@ export class AttentionExplorer {
     this.view = VIEWS.includes(view) ? view : 'matrix';
     for (const tab of this.tabs.children) tab.setAttribute('aria-selected', String(tab.dataset.view === this.view));
     for (const [name, panel] of Object.entries(this.panels)) panel.hidden = name !== this.view;
-    this.matrix.toolbar.querySelectorAll('.ra-export').forEach((b) => { b.hidden = this.view !== 'matrix'; });
+    this.matrix.toolbar.querySelector('.ra-export').hidden = this.view !== 'matrix';
+    // the comparison shows the layer and head it was made of (its titles say which)
+    this.matrix.headSelect.parentElement.hidden = this.view === 'compare';
+    this.layerLabel.hidden = this.view === 'compare' || (this.data?.layers ?? 1) < 2;
     if (this.data) this.#drawVisible();
     this.#changed();
   }
