@@ -156,7 +156,7 @@ def test_notebook_output_and_save(tmp_path):
     assert unescape(frame.split('srcdoc="', 1)[1].split('" sandbox', 1)[0]) == page.html
     page.save(tmp_path / "x.html")
     assert (tmp_path / "x.html").read_text(encoding="utf-8") == page.html
-    assert page.heatmap.svg.startswith("<svg")
+    assert page.heatmap().svg.startswith("<svg") and page.weights.shape == (1, 1, 1, 2)
 
 
 def _payload(attn, keys, view, **kwargs):

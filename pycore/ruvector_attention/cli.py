@@ -127,7 +127,7 @@ def cmd_visualize(args: argparse.Namespace) -> int:
         other = _instance(args.compare, attn.dim, args.seed) if args.compare else None
         page = explore(attn, tokens=tokens, causal=args.causal, seed=args.seed, compare=other)
         page.save(args.out)
-        weights = page.heatmap.weights
+        weights = page.weights[-1]
     print(f"wrote {args.out} ({weights.shape[0]} head(s), {len(tokens)}x{len(tokens)})")
     return 0
 

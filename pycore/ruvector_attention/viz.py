@@ -321,13 +321,18 @@ def _special(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np
 
 class Explorer:
     """The explorer as one offline HTML page: ``.html``, ``.save(path)``, and in notebooks
-    an ``<iframe srcdoc>`` (its scripts run where the output is trusted); ``.heatmap`` is
-    the script-free SVG fallback."""
+    an ``<iframe srcdoc>`` (its scripts run where the output is trusted); ``.weights`` are
+    its ``(layers, heads, m, n)`` weights and ``.heatmap()`` the script-free SVG of them."""
 
-    def __init__(self, page: str, data: dict[str, Any], heatmap: Heatmap) -> None:
+    def __init__(self, page: str, data: dict[str, Any], weights: np.ndarray) -> None:
         self.html = page
         self.data = data
-        self.heatmap = heatmap
+        self.weights = weights
+
+    def heatmap(self) -> Heatmap:
+        """Every layer's heads as one SVG heatmap (built on demand: ``m·n`` cells a head)."""
+        layers, heads, m, n = self.weights.shape
+        return heatmap(self.weights.reshape(-1, m, n), self.data["xLabels"], self.data["yLabels"], title=self.data["title"])
 
     def _repr_html_(self) -> str:
         return (
@@ -479,8 +484,9 @@ def explore(
             "titleA": attn.name if attn else "weights",
             "titleB": compare.name if isinstance(compare, Attention) else "compared",
         }
-    flat = w.reshape(-1, m, n)
-    fallback = heatmap(flat, labels["x"], labels["y"], title=title)
-    svg = fallback.svg.replace(' xmlns="http://www.w3.org/2000/svg"', "") if flat.size <= _FALLBACK_CELLS else (
-        "<p>Scripts are off: this page needs JavaScript to show the attention explorer.</p>")
-    return Explorer(_page(data, svg, title), data, fallback)
+    if w.size <= _FALLBACK_CELLS:
+        svg = heatmap(w.reshape(-1, m, n), labels["x"], labels["y"], title=title).svg
+        fallback = svg.replace(' xmlns="http://www.w3.org/2000/svg"', "")
+    else:
+        fallback = "<p>Scripts are off: this page needs JavaScript to show the attention explorer.</p>"
+    return Explorer(_page(data, fallback, title), data, w)

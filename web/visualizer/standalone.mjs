@@ -9,7 +9,9 @@ import { hiddenCells } from './weights.mjs';
 
 /** A little-endian float32 array sent as { b64, shape } (exact: the bytes Python wrote). */
 export function decodeArray({ b64, shape }) {
-  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   const data = new Float32Array(bytes.buffer);
   const size = shape.reduce((a, b) => a * b, 1);
   if (data.length !== size) throw new RangeError(`array of shape [${shape}] needs ${size} values, got ${data.length}`);
