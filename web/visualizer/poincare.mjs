@@ -108,6 +108,19 @@ export function drawPoincare(container, payload, { palette } = {}) {
     const t = weights[j] / top;
     plot.append(svg('line', { x1: qx, y1: qy, x2: px, y2: py, stroke: colour(t, palette), 'stroke-opacity': 0.6 * t, 'stroke-width': 1 }));
   }
+  // labels for the heaviest keys first; one that would overlap a placed label is left to the tooltip
+  const placed = [];
+  const labelled = new Map(); // key -> whether its label sits on the left
+  for (const j of [...order].reverse()) {
+    const [px, py] = at(j);
+    const width = 6 * (labels[j] ?? String(j)).length; // about 6 px a character at 10 px
+    const left = px + 6 + width > size - 2; // near the right edge: the label goes left of the point
+    const middle = left ? px - 6 - width / 2 : px + 6 + width / 2;
+    if (placed.every(([x, y, w]) => Math.abs(middle - x) > (w + width) / 2 + 2 || Math.abs(py - y) > 11)) {
+      placed.push([middle, py, width]);
+      labelled.set(j, left);
+    }
+  }
   for (const j of order) {
     const [px, py] = at(j);
     const t = weights[j] / top;
@@ -115,8 +128,11 @@ export function drawPoincare(container, payload, { palette } = {}) {
     plot.append(svg('circle', {
       cx: px, cy: py, r: 3 + 9 * Math.sqrt(t), fill: colour(t, palette), stroke: '#222', 'stroke-width': 0.6,
       class: 'ra-disk-key', 'data-index': j, 'data-weight': weights[j], 'data-radius': radius[j],
-    }, tip(`${label}: weight ${fmt(weights[j])}, distance to centre ${fmt(originDistance(radius[j], c))}`)),
-    svg('text', { x: px + 6, y: py - 6, 'font-size': 10, fill: 'currentColor' }, label));
+    }, tip(`${label}: weight ${fmt(weights[j])}, distance to centre ${fmt(originDistance(radius[j], c))}`)));
+    if (labelled.has(j)) {
+      const left = labelled.get(j);
+      plot.append(svg('text', { x: left ? px - 6 : px + 6, y: py - 6, 'font-size': 10, fill: 'currentColor', 'text-anchor': left ? 'end' : 'start', 'pointer-events': 'none' }, label));
+    }
   }
   const s = 7;
   plot.append(svg('path', {
