@@ -182,6 +182,12 @@ function readInPage(page, name, bytes, options) {
 }
 
 const text = (s) => new TextEncoder().encode(s);
+
+/** An .npy v1.0 file: header dict padded to a multiple of 64, then `data`. */
+function npy(header, data = new Uint8Array(0)) {
+  const dict = `${header}${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
+  return new Uint8Array([0x93, ...text('NUMPY'), 1, 0, dict.length & 255, dict.length >> 8, ...text(dict), ...data]);
+}
 const f32 = (xs) => Array.from(Float32Array.from(xs));
 
 test.describe('array files', () => {
@@ -227,6 +233,9 @@ test.describe('array files', () => {
       ['broken.json', text('[[1, 2'), /not valid JSON/],
       ['empty.csv', new Uint8Array(0), /the file is empty/],
       ['table.xlsx', text('PK'), /unsupported file type \.xlsx/],
+      ['huge.npy', npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }"), /too large: 10000000000 values, at most 67108864/],
+      ['strings.npy', npy("{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }"), /unsupported dtype <U3/],
+      ['nan.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(new Float64Array([1, NaN]).buffer)), /value 1 \(index \[1\]\) is NaN/],
     ];
     for (const [name, bytes, message] of cases) {
       const r = await readInPage(page, name, bytes);
@@ -262,7 +271,7 @@ test.describe('special views through the runtime', () => {
       window.rt = await window.createRuntime({ workers: 1 });
     });
     /** Build `name`, draw its panels for keys (as queries too), and return what the DOM shows. */
-    const draw = (name, config, keys) => page.evaluate(async ([mechanism, cfg, rows]) => {
+    const draw = (name, config, keys, mask = null) => page.evaluate(async ([mechanism, cfg, rows, keyMask]) => {
       const { rt } = window;
       const handle = await rt.create(mechanism, cfg);
       const dim = handle.info.dim;
@@ -272,13 +281,13 @@ test.describe('special views through the runtime', () => {
       try {
         const payloads = await window.drawSpecialViews(container, {
           rt, handle, name: handle.info.name, config: handle.info.config, queries: x, keys: x, values: x,
-          rows: rows.length, cols: rows.length, dim, tokens: rows.map((_, i) => `t${i}`), mask: null, causal: false,
+          rows: rows.length, cols: rows.length, dim, tokens: rows.map((_, i) => `t${i}`), mask: keyMask, causal: false,
         });
         return { views: payloads.map((p) => p.view), panels: container.querySelectorAll('.ra-special').length, text: container.textContent };
       } finally {
         await handle.dispose();
       }
-    }, [name, config, keys]);
+    }, [name, config, keys, mask]);
 
     const hyp = expected.hyperbolic;
     expect(await draw('hyperbolic', { dim: 8, curvature: hyp.curvature }, hyp.keys)).toMatchObject({ views: ['poincare'], panels: 1 });
@@ -287,6 +296,11 @@ test.describe('special views through the runtime', () => {
     close(points.keys.map((p) => p.radius), hyp.radius, 1e-9);
     expect(Math.abs(points.query - hyp.radius[0])).toBeLessThan(1e-9); // query row 0 by default
     await page.locator('#panels').screenshot({ path: `${SHOTS}runtime-poincare.png` });
+    // a masked key (the demo's key chips) gets no weight on the disk
+    await draw('hyperbolic', { dim: 8, curvature: hyp.curvature }, hyp.keys, hyp.keys.map((_, j) => j !== 2));
+    points = await diskPoints(page, '#panels');
+    close(points.keys.map((p) => p.weight), hyp.maskedWeights, 1e-6);
+    expect(points.keys[2].weight).toBe(0);
 
     const mixed = expected.mixed_curvature;
     await draw('mixed_curvature', { euclideanDim: 4, hyperbolicDim: 4, sphericalDim: 4 }, mixed.keys);

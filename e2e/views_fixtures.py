@@ -46,6 +46,7 @@ expected["hyperbolic"] = {
     "keys": floats(hyp_keys), "curvature": -C, "row": ROW,
     "radius": floats(np.tanh(math.sqrt(C) * distance / 2)),
     "weights": floats(hyp.weights(hyp_keys[ROW], hyp_keys)),
+    "maskedWeights": floats(hyp.weights(hyp_keys[0], hyp_keys, np.arange(N) != 2)),
     "matrix": floats(hyp.weights_batch(hyp_keys, hyp_keys)),
     "compared": floats(ra.create("scaled_dot", dim=8).weights_batch(hyp_keys, hyp_keys)),
 }
