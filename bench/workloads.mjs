@@ -9,6 +9,16 @@ export const WORKLOADS = [
   { label: 'flash 1x10000', queries: 1, keys: 10000, mechanism: 'flash', config: { blockSize: 64 } },
 ];
 
+/** Floating-point operations of one call: 2·m·n·d for the scores and again for the
+ * weights times the values, plus multi_head's four projections (2·rows·d² each). */
+export function flops({ queries, keys, mechanism }) {
+  const projections = mechanism === 'multi_head' ? 4 * (queries + keys) * DIM * DIM : 0;
+  return 4 * queries * keys * DIM + projections;
+}
+
+/** GFLOP/s of a workload done in `ms`. */
+export const gflops = (w, ms) => flops(w) / ms / 1e6;
+
 /** Deterministic inputs: flat arrays and the same data as rows (the peers' format). */
 export function inputs({ queries, keys }, seed = 1) {
   let s = seed;
