@@ -84,6 +84,12 @@ test.describe('explorer pages from disk', () => {
     const bySize = [...keys].sort((a, b) => a.weight - b.weight);
     expect(nondecreasing(bySize.map((p) => p.size))).toBe(true);
     await page.locator('[data-view=poincare]').screenshot({ path: `${SHOTS}poincare.png` });
+    // pick another query: its weights and its place, the keys where they were
+    await page.selectOption('.ra-disk-select', '1'); // the first of the others: query 0
+    const picked = await diskPoints(page);
+    close(picked.keys.map((p) => p.weight), want.matrix[0], 0);
+    expect(Math.abs(picked.query - want.radius[0])).toBeLessThan(1e-9);
+    close(picked.keys.map((p) => p.radius), want.radius, 1e-9);
     await page.screenshot({ path: `${SHOTS}hyperbolic-page.png`, fullPage: true });
   });
 

@@ -170,6 +170,13 @@ def test_hyperbolic_payload_and_tokens_inside_the_ball(rng):
     disk, _ = _payload(attn, keys, "poincare", query_row=2)
     np.testing.assert_array_equal(np.float32(disk["weights"]), attn.weights(keys[2], keys))
     assert disk["curvature"] == -4.0 and disk["queryLabel"] == "t2"
+    # the other queries to pick from, each with its row of weights
+    assert [o["label"] for o in disk["others"]] == [f"t{i}" for i in range(10) if i != 2]
+    batch = attn.weights_batch(keys, keys)
+    for other in disk["others"]:
+        r = int(other["label"][1:])
+        np.testing.assert_array_equal(np.float32(other["weights"]), batch[r])
+        np.testing.assert_array_equal(np.float32(other["query"]), keys[r])
     from_tokens = _data(ra.viz.explore(attn, tokens=TOKENS).html)["payloads"][0]
     norms = np.linalg.norm(np.reshape(from_tokens["keys"], (10, 8)), axis=1)
     assert norms.max() < 1 / math.sqrt(4.0)  # inside the ball, not at its rim

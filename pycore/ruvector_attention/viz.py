@@ -185,6 +185,8 @@ _GRAPH_MECHANISMS = ("edge_featured", "dual_space", "diffusion", "hnsw_aware", "
 _BALL_RADIUS = 0.3
 """Where ``explore`` puts token vectors for hyperbolic mechanisms: ``|x| ≈ 0.3/√c``, well
 inside the ball (vectors of norm ~1 sit at its boundary and give near-identity weights)."""
+_DISK_QUERIES = 64
+"""Most queries the Poincaré disk offers to pick from."""
 _FALLBACK_CELLS = 20_000
 """Largest weight count whose SVG heatmap is embedded for viewers without scripts."""
 _IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])\./([\w.-]+\.mjs)\2""")
@@ -217,21 +219,23 @@ def _floats(x: Any) -> list:
     return np.asarray(x, dtype=np.float64).tolist()
 
 
-def _poincare(attn: Attention, queries: np.ndarray, keys: np.ndarray, mask_row: Any, labels: dict) -> dict:
-    """The query ``labels['row']``, the keys and the query's weights in the Poincaré ball
-    (mixed_curvature: its hyperbolic slice)."""
+def _poincare(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np.ndarray, labels: dict) -> dict:
+    """The keys in the Poincaré ball (mixed_curvature: its hyperbolic slice) with the query
+    ``labels['row']`` and its row of ``weights (m, n)``, then the next queries (up to
+    ``_DISK_QUERIES`` in all) to pick from."""
     row = labels["row"]
-    weights = attn.weights(queries[row], keys, mask_row)
-    k, q, curvature = keys, queries[row], getattr(attn.config, "curvature", None)
+    k, q, curvature = keys, queries, getattr(attn.config, "curvature", None)
     note = ""
     if attn.name == "mixed_curvature":
         h = attn.config.slices[1]
-        k, q, curvature = keys[:, h], q[h], attn.config.curvature_h
+        k, q, curvature = keys[:, h], queries[:, h], attn.config.curvature_h
         note = f" (hyperbolic slice, {k.shape[1]} dims)"
+    others = [r for r in range(len(q)) if r != row][: _DISK_QUERIES - 1]
     return {
-        "view": "poincare", "keys": _floats(k.ravel()), "query": _floats(q), "dim": int(k.shape[1]),
-        "curvature": float(curvature), "weights": _floats(weights), "labels": labels["x"],
+        "view": "poincare", "keys": _floats(k.ravel()), "query": _floats(q[row]), "dim": int(k.shape[1]),
+        "curvature": float(curvature), "weights": _floats(weights[row]), "labels": labels["x"],
         "queryLabel": labels["y"][row], "title": f"Poincaré disk · {attn.name}{note}",
+        "others": [{"label": labels["y"][r], "query": _floats(q[r]), "weights": _floats(weights[r])} for r in others],
     }
 
 
@@ -298,14 +302,13 @@ def _report(keys: np.ndarray) -> dict:
     return {"view": "report", **out, "why": why}
 
 
-def _special(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np.ndarray, mask: Any, labels: dict) -> list:
-    """The payloads of the views that apply to ``attn``, then the keys' geometry report."""
+def _special(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np.ndarray, labels: dict) -> list:
+    """The payloads of the views that apply to ``attn`` (``weights (heads, m, n)`` as the
+    matrix shows them), then the keys' geometry report."""
     name = attn.name
-    mask_row = None if mask is None else np.asarray(mask).reshape(-1, keys.shape[0])[
-        labels["row"] if np.asarray(mask).ndim == 2 else 0]
     payloads: list[dict] = []
     if name == "hyperbolic" or (name == "mixed_curvature" and attn.config.hyperbolic_dim > 0):
-        payloads.append(_poincare(attn, queries, keys, mask_row, labels))
+        payloads.append(_poincare(attn, queries, keys, weights.mean(axis=0), labels))
     elif name in _GRAPH_MECHANISMS:
         payloads.append({"view": "graph", "weights": _floats(weights.mean(axis=0)), "rows": len(queries),
                          "cols": len(keys), "labels": labels["x"], "title": f"Attention graph · {name}"})
@@ -472,7 +475,7 @@ def explore(
     data: dict[str, Any] = {
         "title": title, "complexity": attn.complexity if attn else None, "xLabels": labels["x"], "yLabels": labels["y"],
         "mask": key_mask, "causal": bool(causal), "weights": _encoded(w),
-        "payloads": _special(attn, q, k, w[-1], mask, labels) if attn else [],
+        "payloads": _special(attn, q, k, w[-1], labels) if attn else [],
     }
     if compare is not None:
         other = _stack(run(compare) if attn is not None and isinstance(compare, Attention) else compare, "compare")

@@ -21,28 +21,27 @@ function columns(flat, rows, cols, from, to) {
   return out;
 }
 
-/** The key mask of query row `i` (ctx.mask is (n,) or (m, n), booleans or 0/1), or undefined. */
-function maskRow(mask, i, cols) {
-  if (mask == null) return undefined;
-  const flat = Array.from(mask.flat ? mask.flat() : mask, Boolean);
-  return flat.length === cols ? flat : flat.slice(i * cols, (i + 1) * cols);
-}
+/** Most queries the Poincaré disk offers to pick from. */
+const DISK_QUERIES = 64;
 
 async function poincarePayload(ctx) {
-  const { handle, name, config, queries, keys, cols, dim, tokens } = ctx;
+  const { handle, name, config, queries, keys, rows, cols, dim, tokens, mask, causal } = ctx;
   const row = ctx.queryRow ?? 0;
-  const weights = await handle.weights(rowOf(queries, row, dim), keys, { mask: maskRow(ctx.mask, row, cols) });
-  let [k, q, d, curvature] = [keys, rowOf(queries, row, dim), dim, config.curvature ?? -1];
+  const weights = ctx.weights ?? await handle.weightsBatch(queries, keys, { mask, causal, extras: ctx.extras });
+  let [k, q, d, curvature] = [keys, queries, dim, config.curvature ?? -1];
   if (name === 'mixed_curvature') { // the hyperbolic slice [E | H | S] of the product space
     const e = config.euclideanDim;
     d = config.hyperbolicDim;
     k = columns(keys, cols, dim, e, e + d);
-    q = q.subarray(e, e + d);
+    q = columns(queries, rows, dim, e, e + d);
     curvature = config.curvatureH ?? -1;
   }
+  const label = (r) => tokens?.[r] ?? `query ${r}`;
+  const choice = (r) => ({ label: label(r), query: Array.from(rowOf(q, r, d)), weights: Array.from(rowOf(weights, r, cols)) });
+  const others = Array.from({ length: rows }, (_, r) => r).filter((r) => r !== row).slice(0, DISK_QUERIES - 1).map(choice);
+  const { query, weights: shown } = choice(row);
   return {
-    view: 'poincare', keys: k, query: q, dim: d, curvature, weights: Array.from(weights), labels: tokens,
-    queryLabel: tokens?.[row] ?? `query ${row}`,
+    view: 'poincare', keys: k, query, dim: d, curvature, weights: shown, labels: tokens, queryLabel: label(row), others,
     title: `Poincaré disk · ${name}${name === 'mixed_curvature' ? ` (hyperbolic slice, ${d} dims)` : ''}`,
   };
 }

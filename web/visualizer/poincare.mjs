@@ -6,7 +6,7 @@
 // origin d_c(0, x) = (2/√c) artanh(√c|x|) is kept exactly (radius = tanh(√c·d/2)); its angle
 // is its direction in the plane of the two main axes of the points (power iteration on
 // XᵀX), so points far apart in that plane stay apart.
-import { colour, fmt, panel, svg, tip } from './svg.mjs';
+import { colour, fmt, html, panel, svg, tip } from './svg.mjs';
 
 /** The mechanisms' margin from the boundary (kernels/poincare.py BALL_EPS): |x| <= (1 - eps)/√c. */
 export const BALL_EPS = 4e-3;
@@ -80,15 +80,34 @@ export const originDistance = (r, c) => (2 / Math.sqrt(c)) * Math.atanh(r);
  * @param {{ palette?: string }} [options]
  */
 export function drawPoincare(container, payload, { palette } = {}) {
-  const { keys, query, dim, weights, labels = [], queryLabel = 'query', title } = payload;
+  const { keys, dim, labels = [], title } = payload;
   const c = -payload.curvature;
-  const n = weights.length;
-  const all = new Float64Array((n + 1) * dim);
+  // the query shown first, then the others one may pick
+  const choices = [{ label: payload.queryLabel ?? 'query', query: payload.query, weights: payload.weights }, ...(payload.others ?? [])];
+  const n = payload.weights.length;
+  const all = new Float64Array((n + choices.length) * dim);
   all.set(Array.from(keys, Number));
-  all.set(Array.from(query, Number), n * dim);
-  const { x, y, radius } = diskLayout(all, n + 1, dim, c);
+  choices.forEach(({ query }, q) => all.set(Array.from(query, Number), (n + q) * dim));
+  const layout = diskLayout(all, n + choices.length, dim, c); // one layout: the keys stay put when the query changes
   const section = panel(container, 'poincare', title ?? `Poincaré disk (curvature ${fmt(-c, 3)})`,
     'Keys (circles: size and colour = weight) and the query (diamond) in the ball; the radius keeps the hyperbolic distance to the centre.');
+  let plot = diskPlot(layout, n, c, choices[0], n, labels, palette);
+  if (choices.length > 1) {
+    const select = html('select', { class: 'ra-disk-select', 'aria-label': 'query' }, ...choices.map(({ label }, q) => new Option(label, String(q))));
+    select.addEventListener('change', () => {
+      const q = Number(select.value);
+      const next = diskPlot(layout, n, c, choices[q], n + q, labels, palette);
+      plot.replaceWith(next);
+      plot = next;
+    });
+    section.append(html('label', { class: 'ra-disk-pick' }, 'Query ', select));
+  }
+  section.append(plot);
+  return section;
+}
+
+/** The disk's SVG: the keys (points 0..n-1 of `layout`) with the weights of a choice of query, point `queryIndex`. */
+function diskPlot({ x, y, radius }, n, c, { label: queryLabel, weights }, queryIndex, labels, palette) {
   const size = 380;
   const R = size / 2 - 14;
   const at = (i) => [size / 2 + R * x[i], size / 2 - R * y[i]];
@@ -101,7 +120,7 @@ export function drawPoincare(container, payload, { palette } = {}) {
       svg('text', { x: size / 2 + 3, y: size / 2 - R * r - 2, 'font-size': 9, fill: 'currentColor', 'fill-opacity': 0.5 }, `d=${d}`));
   }
   const top = Math.max(...weights) || 1;
-  const [qx, qy] = at(n);
+  const [qx, qy] = at(queryIndex);
   const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => weights[a] - weights[b]); // heaviest on top
   for (const j of order) {
     const [px, py] = at(j);
@@ -116,7 +135,7 @@ export function drawPoincare(container, payload, { palette } = {}) {
     const width = 6 * (labels[j] ?? String(j)).length; // about 6 px a character at 10 px
     const left = px + 6 + width > size - 2; // near the right edge: the label goes left of the point
     const middle = left ? px - 6 - width / 2 : px + 6 + width / 2;
-    if (placed.every(([x, y, w]) => Math.abs(middle - x) > (w + width) / 2 + 2 || Math.abs(py - y) > 11)) {
+    if (placed.every(([lx, ly, lw]) => Math.abs(middle - lx) > (lw + width) / 2 + 2 || Math.abs(py - ly) > 11)) {
       placed.push([middle, py, width]);
       labelled.set(j, left);
     }
@@ -136,8 +155,7 @@ export function drawPoincare(container, payload, { palette } = {}) {
   }
   const s = 7;
   plot.append(svg('path', {
-    d: `M${qx} ${qy - s}L${qx + s} ${qy}L${qx} ${qy + s}L${qx - s} ${qy}Z`, fill: '#e4572e', stroke: '#222', class: 'ra-disk-query', 'data-radius': radius[n],
-  }, tip(`${queryLabel} (query), distance to centre ${fmt(originDistance(radius[n], c))}`)));
-  section.append(plot);
-  return section;
+    d: `M${qx} ${qy - s}L${qx + s} ${qy}L${qx} ${qy + s}L${qx - s} ${qy}Z`, fill: '#e4572e', stroke: '#222', class: 'ra-disk-query', 'data-radius': radius[queryIndex],
+  }, tip(`${queryLabel} (query), distance to centre ${fmt(originDistance(radius[queryIndex], c))}`)));
+  return plot;
 }

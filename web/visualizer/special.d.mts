@@ -14,6 +14,8 @@ export interface PoincarePayload {
   weights: number[];                      // n
   labels?: string[];
   queryLabel?: string;
+  /** Other queries one may pick instead (a select above the disk). */
+  others?: { label: string; query: number[]; weights: number[] }[];
   title?: string;
 }
 
