@@ -155,6 +155,12 @@ test.describe('explorer pages from disk', () => {
       expect(edges.filter((e) => e.from === i).map((e) => e.to).sort()).toEqual(best.sort());
     });
     await page.locator('[data-view=graph]').screenshot({ path: `${SHOTS}graph.png` });
+    // hovering a token keeps its own edges and fades the others
+    await page.locator('.ra-node[data-index="5"]').hover();
+    const faded = await page.evaluate(() => [...document.querySelectorAll('.ra-edge')].map((e) =>
+      [e.dataset.from === '5' || e.dataset.to === '5', Number(getComputedStyle(e).opacity)]));
+    for (const [touches, opacity] of faded) expect(touches ? opacity >= 0.15 : opacity === 0.06).toBe(true);
+    await page.locator('[data-view=graph]').screenshot({ path: `${SHOTS}graph-focus.png` });
   });
 
   test('topology_gated: the mode and coherence of each window', async ({ page }) => {

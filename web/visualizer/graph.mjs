@@ -48,7 +48,7 @@ export function drawGraph(container, payload) {
   const flat = whole.length === rows * cols ? whole
     : Array.from({ length: rows * cols }, (_, k) => whole[Math.floor(k / cols) * payload.cols + (k % cols)]);
   const section = panel(container, 'graph', payload.title ?? 'Attention graph',
-    `Each query's ${perNode} heaviest edges (arrow query → key; darker and wider = heavier). Self-attention weights are in the node's tooltip.`);
+    `Each query's ${perNode} heaviest edges (arrow query → key; darker and wider = heavier). Hover or focus a token to see only its edges; self-attention weights are in its tooltip.`);
   const part = partNote(Math.max(rows, cols), Math.max(payload.rows, payload.cols), 'tokens');
   if (part) section.append(html('p', { class: 'ra-note', text: part }));
   const size = 380;
@@ -67,7 +67,18 @@ export function drawGraph(container, payload) {
   for (let i = 0; i < count; i++) {
     const [x, y] = at(i);
     const self = rows === cols ? ` (self ${fmt(flat[i * cols + i])})` : '';
-    plot.append(svg('circle', { cx: x, cy: y, r: 6, fill: '#fff', stroke: '#222', class: 'ra-node', 'data-index': i }, tip(`${labels[i] ?? i}${self}`)));
+    const node = svg('circle', { cx: x, cy: y, r: 6, fill: '#fff', stroke: '#222', class: 'ra-node', 'data-index': i, tabindex: 0 }, tip(`${labels[i] ?? i}${self}`));
+    const focus = (on) => { // hover or focus a token: its edges stay, the others fade
+      plot.classList.toggle('ra-focus', on);
+      for (const edge of plot.querySelectorAll('.ra-edge')) {
+        edge.classList.toggle('ra-touch', on && (edge.dataset.from === String(i) || edge.dataset.to === String(i)));
+      }
+    };
+    node.addEventListener('pointerenter', () => focus(true));
+    node.addEventListener('pointerleave', () => focus(false));
+    node.addEventListener('focus', () => focus(true));
+    node.addEventListener('blur', () => focus(false));
+    plot.append(node);
     const outward = [(x - size / 2) / R, (y - size / 2) / R];
     plot.append(svg('text', {
       x: x + 14 * outward[0], y: y + 14 * outward[1] + 3, 'font-size': 10, fill: 'currentColor', 'text-anchor': outward[0] > 0.2 ? 'start' : outward[0] < -0.2 ? 'end' : 'middle',

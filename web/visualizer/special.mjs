@@ -43,6 +43,8 @@ const STYLE = `
 .ra-load-row > span:first-child { width: 120px; }
 .ra-overflow .ra-bar-fill { background: var(--ras-over); }
 .ra-legend-row { display: flex; gap: 6px; margin-top: 4px; }
+.ra-graph.ra-focus .ra-edge:not(.ra-touch) { opacity: 0.06; }
+.ra-node:focus { outline: none; stroke-width: 3; }
 .ra-chip { border: 1px solid; border-radius: 10px; padding: 0 8px; font-size: 11px; }
 .ra-health { display: flex; gap: 8px; align-items: center; }
 .ra-health-meter { width: 160px; }
