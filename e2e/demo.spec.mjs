@@ -220,7 +220,7 @@ test('the error box says Name: message once, with details as a list', async ({ p
 
 test('a long stack shows progress and can be cancelled; the page keeps working', async ({ page }) => {
   await ready(page);
-  await page.fill('#tokens', Array.from({ length: 96 }, (_, i) => `w${i}`).join(' '));
+  await page.fill('#tokens', Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')); // seconds per stack, so Cancel lands mid-run
   await page.fill('#dim', '64');
   await page.dispatchEvent('#dim', 'change');
   await expect(page.locator('#config input[name="numHeads"]')).toBeAttached();

@@ -463,6 +463,11 @@ async function main() {
   });
   $('dim').addEventListener('change', loadForm);
   $('tokens').addEventListener('input', renderKeyMask);
+  $('tokens').addEventListener('keydown', (event) => { // Enter runs, shift+Enter is a new line
+    if (event.key !== 'Enter' || event.shiftKey) return;
+    event.preventDefault();
+    $('controls').requestSubmit();
+  });
   $('input-kind').addEventListener('change', () => {
     showControls();
     renderKeyMask();

@@ -2,7 +2,7 @@
 // the same vector) or random, scaled to a chosen norm; and the per-call inputs the graph
 // mechanisms take, made from the tokens so they show something.
 
-export function hash(text) { // FNV-1a, 32 bits
+function hash(text) { // FNV-1a, 32 bits
   let h = 0x811c9dc5;
   for (const ch of text) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0;
   return h;
