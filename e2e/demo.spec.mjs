@@ -141,7 +141,12 @@ test('one control per meaning; nothing clipped and no sideways scroll at 1400, 9
       await page.screenshot({ path: testInfo.outputPath(`demo-${width}-${theme}.png`), fullPage: true });
     }
   }
-  // the dark theme repaints the canvas: its corner is the dark background
+  // the toggle sets the theme (and the URL); the canvas repaints: its corner is the dark background
+  await page.evaluate(() => { document.documentElement.dataset.theme = 'light'; });
+  await page.click('#theme');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.locator('#theme')).toHaveAttribute('aria-pressed', 'true');
+  expect(new URL(page.url()).searchParams.get('theme')).toBe('dark');
   const corner = await page.evaluate(() => Array.from(window.demo.visualizer.canvas.getContext('2d').getImageData(1, 1, 1, 1).data.slice(0, 3)));
   expect(corner).toEqual([0x16, 0x18, 0x1d]);
 });

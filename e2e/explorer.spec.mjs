@@ -274,3 +274,24 @@ test('a 4096 x 4096 matrix: zoom and pan land on the right cells; palettes and t
   expect(result.viridis[0][0]).not.toEqual(result.cividis[0][0]);
   expect(`#${result.corner.map((c) => c.toString(16).padStart(2, '0')).join('')}`).toBe(result.dark);
 });
+
+test.describe('system dark theme', () => {
+  test.use({ colorScheme: 'dark' });
+  test('without a data-theme the views follow prefers-color-scheme', async ({ page }) => {
+    await open(page);
+    const result = await page.evaluate(() => {
+      const view = new window.viz.MatrixView(document.getElementById('host'));
+      view.setData({ values: Float32Array.from([0, 1, 1, 0]), rows: 2, cols: 2, hidden: Uint8Array.from([0, 1, 0, 0]) });
+      const ctx = view.canvas.getContext('2d');
+      return {
+        theme: window.viz.themeOf(view.container),
+        corner: Array.from(ctx.getImageData(1, 1, 1, 1).data.slice(0, 3)),
+        hidden: Array.from(ctx.getImageData(...view.cellCenter(0, 1), 1, 1).data.slice(0, 3)),
+        grey: window.viz.THEMES.dark.hidden,
+      };
+    });
+    expect(result.theme).toBe('dark');
+    expect(result.corner).toEqual([0x16, 0x18, 0x1d]);
+    expect(result.hidden).toEqual(result.grey);
+  });
+});
