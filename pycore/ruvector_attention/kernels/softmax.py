@@ -7,7 +7,7 @@ import numpy as np
 from .backend import wasm_kernels
 from .numeric import all_finite
 
-__all__ = ["Segments", "masked_softmax", "normalize_rows", "entropy", "softmax_backward"]
+__all__ = ["Segments", "masked_exp", "masked_softmax", "normalize_rows", "entropy", "softmax_backward"]
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -23,6 +23,12 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
     kernels = wasm_kernels()
     if kernels is not None and (out := kernels.softmax(scores, mask)) is not None:
         return out
+    return normalize_rows(masked_exp(scores, mask))
+
+
+def masked_exp(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """``exp(s - max(s))`` along the last axis (the softmax before its division), masked
+    entries exactly 0, rows with nothing visible all 0; in place where ``scores`` allows."""
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
     row_max = scores.max(axis=-1, keepdims=True)
@@ -30,8 +36,7 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
         row_max[~np.isfinite(row_max)] = 0.0
     with np.errstate(over="ignore"):  # a difference beyond -float max is -inf: its weight is 0
         scores -= row_max
-    np.exp(scores, out=scores)
-    return normalize_rows(scores)
+    return np.exp(scores, out=scores)
 
 
 def normalize_rows(weights: np.ndarray) -> np.ndarray:
