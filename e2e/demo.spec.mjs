@@ -152,6 +152,7 @@ test('one control per meaning; nothing clipped and no sideways scroll at 1400, 9
 });
 
 test('the URL holds the whole state; opening it restores the same view', async ({ page, context }) => {
+  test.setTimeout(240_000); // two pages boot their workers in turn
   await ready(page);
   await page.selectOption('#mechanism', 'hyperbolic');
   await expect(page.locator('#config[data-mechanism="hyperbolic"]')).toBeAttached();
@@ -172,6 +173,7 @@ test('the URL holds the whole state; opening it restores the same view', async (
   expect(Object.fromEntries(['mechanism', 'text', 'vseed', 'norm', 'mask', 'causal', 'layers', 'view', 'layer', 'head', 'palette'].map((k) => [k, params.get(k)])))
     .toEqual({ mechanism: 'hyperbolic', text: 'a small red fox jumps', vseed: '3', norm: '0.3', mask: '1', causal: '1', layers: '2', view: 'heads', layer: '1', head: '0', palette: 'cividis' });
 
+  await page.close(); // its workers go before the second page boots its own
   const again = await context.newPage();
   await again.goto(url);
   await expect(again.locator('body[data-ran="1"]')).toBeAttached({ timeout: 90_000 });
