@@ -156,6 +156,23 @@ def test_fused_attention_stays_finite_and_exact_at_extreme_magnitudes(wasm, rng,
 
 
 @needs_wasm
+def test_immutable_keys_kept_between_calls_give_the_same_results(wasm, rng):
+    """Read-only keys and values (as the JS bridge uploads them) are copied into the module
+    once and reused; when they die, the next call starts afresh."""
+    q = rng.normal(size=(9, 16)).astype(np.float32)
+    vis = Visibility(9, 200)
+    for _ in range(3):
+        k = rng.normal(size=(200, 16)).astype(np.float32)
+        v = rng.normal(size=(200, 5)).astype(np.float32)
+        k.flags.writeable = v.flags.writeable = False
+        expected = on_numpy(dot_attention, q, k, v, 0.25, vis)
+        for _ in range(2):
+            np.testing.assert_allclose(dot_attention(q, k, v, 0.25, vis), expected, rtol=1e-5, atol=2e-6)
+        np.testing.assert_allclose(dot_attention(q, k * 2, v, 0.25, vis), on_numpy(dot_attention, q, k * 2, v, 0.25, vis), rtol=1e-5, atol=2e-6)
+        del k, v  # the next round's arrays may reuse their ids and addresses
+
+
+@needs_wasm
 @pytest.mark.parametrize("name,options", [("scaled_dot", {}), ("multi_head", {"num_heads": 4}), ("flash", {"block_size": 16})])
 def test_mechanisms_equal_across_backends(wasm, rng, name, options):
     attn = ra.create(name, dim=32, **options)

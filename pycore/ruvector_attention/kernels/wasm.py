@@ -6,7 +6,9 @@ synchronous, as workers allow), so Node workers, browser workers and JupyterLite
 kernels with no JavaScript of ours. Pyodide 0.27 does not expose its ``WebAssembly.Memory``
 (only views of it, ``HEAPU8``), so the module has a memory of its own: each operand is
 copied in once and the result out once, ``TypedArray.set`` between the two memories
-(about 0.03 ms per MB). Operands are laid out from ``heap_base()`` up for each call.
+(about 0.03 ms per MB). Immutable keys and values (read-only arrays that own their data,
+as the JS bridge's uploaded matrices are) are copied on their first use only and kept
+while they live; each call's other operands are laid out above them.
 
 float32 only; every method returns None for a case it does not take (another dtype, a
 layout, sizes where the copies cost more than NumPy's loop, or magnitudes where float32
@@ -16,6 +18,7 @@ scores or sums could overflow), and the caller computes with NumPy instead.
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,8 @@ MIN_PRODUCT = 1 << 15
 """``batch·m·n·k`` below which NumPy's product costs less than the copies and calls."""
 MIN_SOFTMAX = 1 << 12
 """Scores below which NumPy's softmax costs less than the copies and calls."""
+KEPT_BYTES = 1 << 26
+"""Most bytes of immutable operands kept in the module's memory between calls."""
 OVERFLOW_BOUND = 2.0**126
 """Bound on a score or an unnormalised output sum: half way to float32's maximum, so that
 differences of two scores stay finite too."""
@@ -64,18 +69,51 @@ class WasmKernels:
         self._x = exports
         self._copier = copier
         self._base = int(exports.heap_base())
+        self._kept: dict[int, tuple[weakref.ref[np.ndarray], int, float]] = {}
+        self._kept_end = self._base
+        self._stale = False
+
+    def _grow_to(self, end: int) -> None:
+        missing = end - int(self._x.memory.buffer.byteLength)
+        if missing > 0:
+            self._x.memory.grow(-(-missing // 65536))
 
     def _reserve(self, *sizes: int) -> list[int]:
-        """Addresses of consecutive 16-byte aligned regions of ``sizes`` bytes; grows the
-        module's memory when they do not fit."""
-        at, addresses = self._base, []
+        """Addresses of consecutive 16-byte aligned regions of ``sizes`` bytes above the
+        kept operands; grows the module's memory when they do not fit."""
+        at, addresses = self._kept_end, []
         for size in sizes:
             addresses.append(at)
             at += -(-size // 16) * 16
-        missing = at - int(self._x.memory.buffer.byteLength)
-        if missing > 0:
-            self._x.memory.grow(-(-missing // 65536))
+        self._grow_to(at)
         return addresses
+
+    def _forget(self, _: object = None) -> None:
+        """A kept operand died: drop them all when the next call starts (not during a call,
+        whose operands may lie above them)."""
+        self._stale = True
+
+    def _start(self) -> None:
+        if self._stale:
+            self._kept.clear()
+            self._kept_end, self._stale = self._base, False
+
+    def _keep(self, array: np.ndarray) -> tuple[int, float] | None:
+        """Address and ``max |x|`` of an immutable C-contiguous array (read-only, owning its
+        data) in the module's memory, copied there on its first use; None for others."""
+        if array.flags.writeable or array.base is not None or not array.flags.c_contiguous:
+            return None
+        hit = self._kept.get(id(array))
+        if hit is not None and hit[0]() is array:
+            return hit[1], hit[2]
+        at, size = self._kept_end, -(-array.nbytes // 16) * 16
+        if at + size - self._base > KEPT_BYTES:
+            return None
+        self._grow_to(at + size)
+        self._put(array, at)
+        self._kept[id(array)] = (weakref.ref(array, self._forget), at, self.max_abs(at, array.size))
+        self._kept_end = at + size
+        return at, self._kept[id(array)][2]
 
     def _put(self, array: np.ndarray, at: int) -> None:
         """Copy a C-contiguous array into the module's memory at ``at``."""
@@ -96,6 +134,7 @@ class WasmKernels:
         rows the module reads as stored."""
         if a.dtype != np.float32 or b.dtype != np.float32 or not (2 <= a.ndim <= 3 and 2 <= b.ndim <= 3):
             return None
+        self._start()
         (m, k), n = a.shape[-2:], b.shape[-1]
         batch = a.shape[0] if a.ndim == 3 else (b.shape[0] if b.ndim == 3 else 1)
         if (a.ndim == 3 and a.shape[0] != batch) or (b.ndim == 3 and b.shape[0] != batch) or b.shape[-2] != k:
@@ -120,6 +159,7 @@ class WasmKernels:
             return None
         if scores.size < MIN_SOFTMAX or (mask is not None and mask.ndim > 2):
             return None
+        self._start()
         m, n = scores.shape[-2:]
         pattern = None if mask is None else np.ascontiguousarray(np.broadcast_to(mask, (m, n))).view(np.uint8)
         ps, pm = self._reserve(scores.nbytes, 0 if pattern is None else pattern.nbytes)
@@ -151,17 +191,26 @@ class WasmKernels:
         batch = queries.shape[0] if queries.ndim == 3 else 1
         if batch * m * n * d < MIN_PRODUCT:
             return None
+        self._start()
         queries, keys, values = (np.ascontiguousarray(x) for x in operands)
+        kept = [self._keep(keys), self._keep(values)]
         pattern = None if mask is None else np.ascontiguousarray(np.broadcast_to(mask, (m, n))).view(np.uint8)
         out = np.empty((*queries.shape[:-1], dv), dtype=np.float32)
         scratch = 4 * int(self._x.scratch_floats(m, d))
         pq, pk, pv, po, pm, ps = self._reserve(
-            queries.nbytes, keys.nbytes, values.nbytes, out.nbytes, m * n if pattern is not None else 0, scratch
+            queries.nbytes, 0 if kept[0] else keys.nbytes, 0 if kept[1] else values.nbytes, out.nbytes,
+            m * n if pattern is not None else 0, scratch,
         )
-        for array, at in ((queries, pq), (keys, pk), (values, pv)):
-            self._put(array, at)
-        score_bound = self.max_abs(pq, queries.size) * self.max_abs(pk, keys.size) * d * max(scale, 1.0)
-        if not (math.isfinite(score_bound) and score_bound < OVERFLOW_BOUND and self.max_abs(pv, values.size) * n < OVERFLOW_BOUND):
+        self._put(queries, pq)
+        placed = []
+        for place, array, at in zip(kept, (keys, values), (pk, pv)):
+            if place is None:  # not kept: copied for this call
+                self._put(array, at)
+                place = (at, self.max_abs(at, array.size))
+            placed.append(place)
+        (pk, k_max), (pv, v_max) = placed
+        score_bound = self.max_abs(pq, queries.size) * k_max * d * max(scale, 1.0)
+        if not (math.isfinite(score_bound) and score_bound < OVERFLOW_BOUND and v_max * n < OVERFLOW_BOUND):
             return None
         if pattern is not None:
             self._put(pattern, pm)
