@@ -276,7 +276,7 @@ test.describe('array files', () => {
 test.describe('special views through the runtime', () => {
   test.beforeEach(({}, info) => test.skip(info.project.name !== 'isolated', 'the runtime itself is tested in both; one is enough here'));
 
-  test('drawSpecialViews: Poincaré disk, transport plan, graph and topology equal CPython; others draw nothing', async ({ page }) => {
+  test('drawSpecialViews: the Poincaré disk, routing, transport plan, graph and topology equal CPython, and every mechanism gets the keys\' report', async ({ page }) => {
     test.setTimeout(240_000);
     await harness(page);
     await page.evaluate(async () => {
@@ -302,7 +302,7 @@ test.describe('special views through the runtime', () => {
     }, [name, config, keys, mask]);
 
     const hyp = expected.hyperbolic;
-    expect(await draw('hyperbolic', { dim: 8, curvature: hyp.curvature }, hyp.keys)).toMatchObject({ views: ['poincare'], panels: 1 });
+    expect(await draw('hyperbolic', { dim: 8, curvature: hyp.curvature }, hyp.keys)).toMatchObject({ views: ['poincare', 'report'], panels: 2 });
     let points = await diskPoints(page, '#panels');
     expect(points.keys.every((p) => p.radius < 1)).toBe(true);
     close(points.keys.map((p) => p.radius), hyp.radius, 1e-9);
@@ -321,26 +321,38 @@ test.describe('special views through the runtime', () => {
     close(points.keys.map((p) => p.weight), mixed.weights, 1e-6);
 
     const ot = expected.centroid_ot;
-    expect(await draw('centroid_ot', { dim: 8, numCentroids: 4 }, ot.keys)).toMatchObject({ views: ['transport'], panels: 1 });
+    expect(await draw('centroid_ot', { dim: 8, numCentroids: 4 }, ot.keys)).toMatchObject({ views: ['transport', 'report'], panels: 2 });
     const plan = await page.evaluate(() => [...document.querySelectorAll('#panels .ra-plan-cell')].map((c) => Number(c.dataset.value)));
-    close(plan, ot.planByFirstMember.flat(), 1e-7);
+    close(plan, ot.plan.flat(), 1e-7);
 
     const graph = expected.diffusion;
-    expect(await draw('diffusion', { dim: 8 }, graph.keys)).toMatchObject({ views: ['graph'], panels: 1 });
+    expect(await draw('diffusion', { dim: 8 }, graph.keys)).toMatchObject({ views: ['graph', 'report'], panels: 2 });
     const edges = await page.evaluate(() => [...document.querySelectorAll('#panels .ra-edge')].map((e) => [Number(e.dataset.from), Number(e.dataset.to), Number(e.dataset.weight), Number(e.getAttribute('opacity'))]));
     for (const [from, to, weight] of edges) expect(Math.abs(weight - graph.weights[from][to])).toBeLessThanOrEqual(1e-6);
     edges.sort((a, b) => a[2] - b[2]);
     expect(nondecreasing(edges.map((e) => e[3]))).toBe(true);
 
     const topo = expected.topology_gated;
-    expect(await draw('topology_gated', { dim: 8, window: 4, kNeighbors: 2 }, topo.keys)).toMatchObject({ views: ['topology'], panels: 1 });
+    expect(await draw('topology_gated', { dim: 8, window: 4, kNeighbors: 2 }, topo.keys)).toMatchObject({ views: ['topology', 'report'], panels: 2 });
     const modes = await page.evaluate(() => [...document.querySelectorAll('#panels .ra-window')].map((w) => w.dataset.mode));
     expect(modes).toEqual(topo.modes);
     await page.locator('#panels').screenshot({ path: `${SHOTS}runtime-topology.png` });
 
-    for (const [name, config] of [['scaled_dot', { dim: 8 }], ['moe', { dim: 8 }]]) {
-      expect(await draw(name, config, graph.keys)).toEqual({ views: [], panels: 0, text: '' });
-    }
+    expect(await draw('scaled_dot', { dim: 8 }, graph.keys)).toMatchObject({ views: ['report'], panels: 1 });
+    // moe: per-token routing() and the batch's loads against capacity, made by the mechanism in the worker
+    const moe = expected.moe;
+    expect(await draw('moe', { dim: 16, expertCapacity: 0.5 }, moe.keys)).toMatchObject({ views: ['routing', 'report'], panels: 2 });
+    const gates = await page.evaluate(() => [...document.querySelectorAll('#panels .ra-routing tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('.ra-bar')].map((bar) => [Number(bar.dataset.expert), Number(bar.dataset.gate)])));
+    gates.forEach((row, i) => {
+      const routed = [...moe.routing[i]].sort((a, b) => a[0] - b[0]);
+      expect(row.map(([e]) => e)).toEqual(routed.map(([e]) => e));
+      close(row.map(([, g]) => g), routed.map(([, g]) => g), 1e-6);
+    });
+    const loads = await page.evaluate(() => [...document.querySelectorAll('#panels .ra-load-row .ra-bar')].map((bar) => Number(bar.dataset.load)));
+    expect(loads).toEqual(moe.tokensPerExpert);
+    const statuses = await page.evaluate(() => [...document.querySelectorAll('#panels .ra-metrics tbody tr')].map((tr) => [tr.dataset.metric, tr.dataset.status]));
+    expect(statuses).toEqual(moe.report.metrics.map((m) => [m.type, m.status]));
     await page.evaluate(() => window.rt.close());
   });
 });

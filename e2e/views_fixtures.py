@@ -69,6 +69,7 @@ ra.viz.explore(moe, keys=moe_keys, tokens=TOKENS).save(OUT / "moe.html")
 batch = ra.create("moe", dim=16, expert_capacity=0.5)
 batch.compute_batch(moe_keys, moe_keys, moe_keys)
 expected["moe"] = {
+    "keys": floats(moe_keys),
     "routing": [[[e, g] for e, g in moe.routing(q)] for q in moe_keys],
     "capacity": math.ceil(0.5 * N * 2 / 4), "tokensPerExpert": batch.last_stats["tokens_per_expert"],
     "rerouted": batch.last_stats["rerouted"],

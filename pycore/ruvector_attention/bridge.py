@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import _validation as check
-from . import models
+from . import models, viz
 from .base import Attention
 from .errors import AttentionError, InvalidConfigError, InvalidInputError
 from .registry import mechanisms as registered_names
@@ -31,7 +31,7 @@ from .registry import resolve
 
 __all__ = [
     "METHODS", "to_js", "mechanisms", "describe", "create", "call", "dispose", "upload", "release",
-    "load_model", "encode", "dispose_model", "take_error",
+    "load_model", "encode", "dispose_model", "views", "take_error",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -153,6 +153,18 @@ def _matrix(data: Any, name: str, rows: int | None = None, cols: int | None = No
     return check.unflatten(_flat(data), name, rows=rows, cols=cols)
 
 
+def _handle(handle: int) -> Attention:
+    attn = _handles.get(int(handle))
+    if attn is None:
+        raise InvalidInputError(f"no mechanism with handle {handle} (disposed?)")
+    return attn
+
+
+def _mask(mask: Any, rows: int | None) -> Any:
+    """A key mask: one flat row shared by every query, or ``rows`` rows (one per query)."""
+    return None if mask is None else _matrix(mask, "mask", rows=rows) if rows else _flat(mask)
+
+
 @_reporting
 def call(
     handle: int,
@@ -179,9 +191,7 @@ def call(
     rope's ``{"distances": [...]}``), and ``row_offset``/``total_rows`` make the queries
     rows ``row_offset..`` of a batch of ``total_rows``.
     """
-    attn = _handles.get(int(handle))
-    if attn is None:
-        raise InvalidInputError(f"no mechanism with handle {handle} (disposed?)")
+    attn = _handle(handle)
     if method not in METHODS:
         raise InvalidInputError(f"unknown method {method!r}, expected one of {list(METHODS)}")
     keys_m = _matrix(keys, "keys", cols=attn.dim)
@@ -189,7 +199,7 @@ def call(
     if method.startswith("compute"):
         rows = keys_m.shape[0] if values_rows is None else values_rows
         inputs.append(None if values is None else _matrix(values, "values", rows=rows))
-    inputs.append(None if mask is None else _matrix(mask, "mask", rows=mask_rows) if mask_rows else _flat(mask))
+    inputs.append(_mask(mask, mask_rows))
     extras = json.loads(extras_json) if extras_json else {}
     if not method.endswith("_batch"):
         if position is not None:
@@ -198,6 +208,33 @@ def call(
     queries = _matrix(query, "queries", rows=query_rows, cols=attn.dim)
     rows_of = None if row_offset is None else (row_offset, total_rows)
     return getattr(attn, method)(queries, *inputs, causal=causal, rows=rows_of, **extras)
+
+
+@_reporting
+def views(
+    handle: int,
+    queries: Any,
+    keys: Any,
+    query_rows: int | None = None,
+    mask: Any = None,
+    mask_rows: int | None = None,
+    causal: bool | None = None,
+    extras_json: str | None = None,
+    labels_json: str | None = None,
+) -> str:
+    """JSON list of the payloads of the views only this library draws for mechanism
+    ``handle`` on these inputs (:func:`viz.special_views`); ``labels_json`` may hold
+    ``{"x": key labels, "y": query labels, "row": the query the disk shows}``."""
+    attn = _handle(handle)
+    keys_m = _matrix(keys, "keys", cols=attn.dim)
+    queries_m = _matrix(queries, "queries", rows=query_rows, cols=attn.dim)
+    labels = json.loads(labels_json) if labels_json else {}
+    payloads = viz.special_views(
+        attn, queries_m, keys_m, mask=_mask(mask, mask_rows), causal=causal,
+        extras=json.loads(extras_json) if extras_json else None,
+        x_labels=labels.get("x"), y_labels=labels.get("y"), query_row=labels.get("row", 0),
+    )
+    return json.dumps(payloads)
 
 
 @_reporting

@@ -30,10 +30,10 @@ import numpy as np
 from . import _validation as check
 from .base import Attention
 from .errors import DimensionMismatchError, InvalidInputError
-from .registry import resolve
+from .registry import create, resolve
 from .report import ReportBuilder, ReportConfig
 
-__all__ = ["Explorer", "Heatmap", "explore", "heatmap", "token_vectors"]
+__all__ = ["Explorer", "Heatmap", "explore", "heatmap", "special_views", "token_vectors"]
 
 # viridis at 9 evenly spaced stops (matplotlib's values), interpolated linearly
 _VIRIDIS = np.array(
@@ -320,6 +320,39 @@ def _special(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np
         payloads.append(_topology(attn, keys, labels))
     payloads.append(_report(keys))
     return payloads
+
+
+def special_views(
+    attn: Attention,
+    queries: Any,
+    keys: Any,
+    *,
+    mask: Any = None,
+    causal: bool | None = None,
+    extras: dict[str, Any] | None = None,
+    x_labels: Sequence[Any] | None = None,
+    y_labels: Sequence[Any] | None = None,
+    query_row: int = 0,
+) -> list[dict[str, Any]]:
+    """The payloads of the views only this library draws for ``attn`` on these inputs, as
+    :func:`explore` embeds them and ``web/visualizer/special.mjs`` draws them (JSON-ready):
+    the Poincaré disk, moe's routing, centroid_ot's plan, the graph, topology_gated's modes,
+    then the keys' geometry report. The demo asks a worker for them (``bridge.views``).
+
+    >>> [p["view"] for p in special_views(create("moe", dim=4), np.eye(4), np.eye(4))]
+    ['routing', 'report']
+    """
+    q = check.as_matrix(queries, "queries", cols=attn.dim)
+    k = check.as_matrix(keys, "keys", cols=attn.dim)
+    weights = attn.head_weights_batch(q, k, mask, causal=causal, **(extras or {}))
+    labels = {
+        "x": _labels(x_labels, len(k), "x_labels"),
+        "y": _labels(y_labels, len(q), "y_labels"),
+        "row": check.non_negative_int("query_row", query_row),
+    }
+    if labels["row"] >= len(q):
+        raise InvalidInputError(f"query_row must be below the {len(q)} queries, got {query_row}")
+    return _special(attn, q, k, weights, labels)
 
 
 class Explorer:

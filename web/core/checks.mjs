@@ -126,6 +126,15 @@ export function plainExtras(extras) {
   return plainData(extras, 'extras', invalidInput);
 }
 
+/** The labels of a views call, { x?: string[], y?: string[], row?: number }, as plain data
+ * (Python checks their counts and the row). */
+export function plainLabels(labels) {
+  if (typeof labels !== 'object' || Array.isArray(labels) || ArrayBuffer.isView(labels)) {
+    throw invalidInput(`labels must be an object such as { x: ['the', 'cat'] }, got ${show(labels)}`);
+  }
+  return plainData(labels, 'labels', invalidInput);
+}
+
 /**
  * The options object of a call: absent or null means none. Unknown keys are an
  * InvalidConfigError (like an unknown keyword in Python); `signal` and `timeoutMs` are

@@ -1,7 +1,7 @@
 // A mechanism built in the workers, as Runtime.create returns it. Its calls are checked
 // and flattened here (checks.mjs, matrix.mjs) and run as `call` requests on the pool; a
 // batch that may be split runs on several workers (splitter.mjs).
-import { callOptions, optionalBoolean, optionalCount, optionalNumber, plainExtras } from './checks.mjs';
+import { callOptions, optionalBoolean, optionalCount, optionalNumber, plainExtras, plainLabels } from './checks.mjs';
 import { batchMask, flatten, flattenMask, flattenVector, shaped } from './matrix.mjs';
 import { METHODS, request } from './protocol.mjs';
 import { matrixKey } from './registry.mjs';
@@ -10,6 +10,7 @@ import { transferables } from './transfer.mjs';
 
 const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
 const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
+const VIEW_OPTIONS = ['mask', 'causal', 'rows', 'extras', 'labels'];
 
 /**
  * What a handle needs of its runtime.
@@ -128,6 +129,34 @@ export class AttentionHandle {
   /** Per-head weights -> Float32Array(heads * m * n) (one head for single-head mechanisms). */
   async headWeightsBatch(queries, keys, options) {
     return this.#batch('head_weights_batch', queries, keys, null, options);
+  }
+
+  /**
+   * The payloads of the views only this library draws (web/visualizer/special.mjs's
+   * drawViews) for these queries and keys: the Poincaré disk, moe's routing, centroid_ot's
+   * plan, the graph, topology_gated's modes, then the keys' geometry report. `labels`:
+   * { x: key labels, y: query labels, row: the query the disk shows }.
+   */
+  async views(queries, keys, options) {
+    const { own, call } = callOptions(options, VIEW_OPTIONS, 'views');
+    const q = shaped(flatten(queries, 'queries', optionalCount(own.rows, 'rows')), this.info.dim);
+    const k = shaped(flatten(keys, 'keys'), this.info.dim);
+    const mask = batchMask(flattenMask(own.mask), q.rows, k.rows);
+    const labels = own.labels == null ? null : plainLabels(own.labels);
+    const flats = [q, k, mask];
+    const args = {
+      queries: q.data, keys: k.data, mask: mask.data,
+      options: {
+        queryRows: q.rows ?? null, maskRows: mask.rows, causal: optionalBoolean(own.causal, 'causal'),
+        extras: plainExtras(own.extras), labels,
+      },
+    };
+    return this.#context.pool.run(request('views', this.#handle, args), {
+      ...call,
+      transfer: transferables(flats),
+      needs: [this.#key, ...flats.filter((f) => f?.resident !== undefined).map((f) => matrixKey(f.resident))],
+      pin: this.info.stateful ? this.#key : null,
+    });
   }
 
   /** Free this mechanism in every worker; later calls reject with InvalidInputError. */

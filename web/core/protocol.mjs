@@ -27,6 +27,7 @@ export const OPS = Object.freeze({
   describe: ['name', 'dim'],
   create: ['handle', 'name', 'config'],
   call: ['handle', 'method', 'args'],
+  views: ['handle', 'args'],
   dispose: ['handle'],
   upload: ['tensor', 'data', 'rows', 'cols'],
   release: ['tensor'],

@@ -81,7 +81,7 @@ export class PythonSession {
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
     const names = ['to_js', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release'];
-    for (const name of [...names, 'load_model', 'encode', 'dispose_model', 'take_error']) {
+    for (const name of [...names, 'views', 'load_model', 'encode', 'dispose_model', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
     module.destroy();
@@ -137,6 +137,19 @@ export class PythonSession {
       'call', handle, method, query, keys, values, mask,
       queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
       extras === null ? null : JSON.stringify(toSnakeCase(extras)),
+    ));
+  }
+
+  /**
+   * The payloads of the views only this library draws (web/visualizer/special.mjs) for
+   * mechanism `handle` on flat `queries` and `keys`; `options`: queryRows, maskRows, causal,
+   * extras, labels ({ x, y, row }).
+   */
+  views(handle, { queries, keys, mask = null, options = {} }) {
+    const { queryRows = null, maskRows = null, causal = null, extras = null, labels = null } = options;
+    return JSON.parse(this.#invoke(
+      'views', handle, queries, keys, queryRows, mask, maskRows, causal,
+      extras === null ? null : JSON.stringify(toSnakeCase(extras)), labels === null ? null : JSON.stringify(labels),
     ));
   }
 

@@ -84,6 +84,11 @@ export interface BatchOptions extends CallOptions {
   extras?: Record<string, unknown>;
 }
 
+export interface ViewOptions extends BatchOptions {
+  /** Key labels (`x`), query labels (`y`) and the query the Poincaré disk shows (`row`). */
+  labels?: { x?: string[]; y?: string[]; row?: number };
+}
+
 export interface AttentionHandle {
   readonly info: MechanismInfo;
   readonly handle: number;
@@ -97,6 +102,10 @@ export interface AttentionHandle {
   weightsBatch(queries: Matrix, keys: Matrix, options?: BatchOptions): Promise<Float32Array>;
   /** Per-head weights -> Float32Array(heads·m·n). */
   headWeightsBatch(queries: Matrix, keys: Matrix, options?: BatchOptions): Promise<Float32Array>;
+  /** The payloads of the views only this library draws, for `drawViews` of
+   * `ruvector-attention-py/visualizer/special` (the Poincaré disk, moe's routing,
+   * centroid_ot's plan, the graph, topology_gated's modes, then the keys' geometry report). */
+  views(queries: Matrix, keys: Matrix, options?: ViewOptions): Promise<import('../visualizer/special.d.mts').Payload[]>;
   dispose(): Promise<void>;
 }
 
