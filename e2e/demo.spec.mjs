@@ -227,22 +227,35 @@ test('the error box says Name: message once, with details as a list', async ({ p
 
 test('a long stack shows progress and can be cancelled; the page keeps working', async ({ page }) => {
   await ready(page);
-  await page.fill('#tokens', Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ')); // seconds per stack, so Cancel lands mid-run
-  await page.fill('#dim', '64');
-  await page.dispatchEvent('#dim', 'change');
-  await expect(page.locator('#config input[name="numHeads"]')).toBeAttached();
   await page.fill('#layers', '8');
+  // progress: every layer is announced while the stack runs
+  await page.evaluate(() => {
+    window.seen = [];
+    new MutationObserver(() => window.seen.push(document.getElementById('progress-text').textContent))
+      .observe(document.getElementById('progress-text'), { childList: true, characterData: true, subtree: true });
+  });
   await page.click('#run');
-  await expect(page.locator('#progress')).toBeVisible();
-  await expect(page.locator('#progress-text')).toContainText(/layer \d of 8/);
-  await expect(page.locator('#cancel')).toBeEnabled();
-  await page.click('#cancel');
+  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 60_000 });
+  await expect(page.locator('#progress')).toBeHidden();
+  const seen = await page.evaluate(() => window.seen);
+  for (let l = 1; l <= 8; l++) expect(seen).toContain(`layer ${l} of 8`);
+  expect(await page.evaluate(() => window.demo.explorer.data.layers)).toBe(8);
+
+  // cancel: Run then Cancel at once; the stack stops with AbortError, nothing is drawn
+  await page.evaluate(() => {
+    window.shown = window.demo.explorer.data;
+    document.getElementById('run').click();
+    document.getElementById('cancel').click();
+  });
   await expect(page.locator('#error')).toHaveAttribute('data-name', 'AbortError', { timeout: 30_000 });
   await expect(page.locator('#progress')).toBeHidden();
+  await expect(page.locator('#run')).toBeEnabled();
+  await expect(page.locator('#cancel')).toBeDisabled();
+  expect(await page.evaluate(() => window.demo.explorer.data === window.shown)).toBe(true);
   await page.fill('#layers', '1');
   await page.fill('#tokens', 'back to work');
   await page.click('#run');
-  await expect(page.locator('body[data-ran="2"]')).toBeAttached({ timeout: 90_000 });
+  await expect(page.locator('body[data-ran="3"]')).toBeAttached({ timeout: 90_000 });
   await expect(page.locator('#error')).toBeHidden();
   expect(await page.evaluate(() => window.demo.visualizer.data.rows)).toBe(3);
 });
