@@ -230,13 +230,16 @@ test('compare: A and B on one range, A − B on a symmetric diverging range, red
     const pixel = (v, i, j) => Array.from(v.canvas.getContext('2d').getImageData(...v.cellCenter(i, j), 1, 1).data.slice(0, 3));
     const cells = [];
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) cells.push(pixel(view.diff, i, j));
-    return { cells, range: view.diff.range, ranges: [view.a.range, view.b.range], note: view.note.textContent };
+    return { cells, range: view.diff.range, ranges: [view.a.range, view.b.range], note: view.note.textContent,
+      said: view.diff.describe(2, 3), tiny: view.diff.format(-1.49e-8) };
   }, { a, b, n });
   const d = a.map((x, k) => x - b[k]);
   const m = Math.max(...d.map(Math.abs));
   expect(result.range[0]).toBeCloseTo(-m, 6);
   expect(result.range[1]).toBeCloseTo(m, 6);
   expect(result.ranges[0]).toEqual(result.ranges[1]);
+  expect(result.said).toBe(`2 → 3: ${d[2 * n + 3].toFixed(6)}`);
+  expect(result.tiny).toBe('-1.490e-8'); // float rounding keeps its digits
   expect(result.note).toBe(`cosine 0.5 Largest |A − B|: ${m.toPrecision(3)}.`);
   d.forEach((x, k) => {
     const [r, , blue] = result.cells[k];

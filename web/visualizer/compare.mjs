@@ -34,7 +34,9 @@ export class CompareView {
     container.append(this.note, element('div', { class: 'ra-compare' }, Object.values(this.panels).map((p) => p.node)));
     this.a = new MatrixView(this.panels.a.body);
     this.b = new MatrixView(this.panels.b.body);
-    this.diff = new MatrixView(this.panels.diff.body, { palette: 'diverging', legendTitle: 'A − B' });
+    // differences can be float rounding (1e-8): written with their exponent below 1e-3
+    const signed = (v) => (v === 0 || Math.abs(v) >= 1e-3 ? v.toFixed(6) : v.toExponential(3));
+    this.diff = new MatrixView(this.panels.diff.body, { palette: 'diverging', legendTitle: 'A − B', format: signed });
   }
 
   /**

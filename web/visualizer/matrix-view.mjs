@@ -24,8 +24,12 @@ const AXIS = 18; // CSS px for an axis title
  */
 
 export class MatrixView {
-  /** @param {HTMLElement} container @param {{ palette?: string, legendTitle?: string }} [options] */
-  constructor(container, { palette = 'viridis', legendTitle = 'weight' } = {}) {
+  /**
+   * @param {HTMLElement} container
+   * @param {{ palette?: string, legendTitle?: string, format?: (value: number) => string }} [options]
+   *   format: how hover and the live region write a value (default 6 decimals)
+   */
+  constructor(container, { palette = 'viridis', legendTitle = 'weight', format = (v) => v.toFixed(6) } = {}) {
     injectStyles();
     this.container = container;
     container.classList.add('ra-root', 'ra-matrix');
@@ -36,6 +40,7 @@ export class MatrixView {
     container.append(element('div', { class: 'ra-stage' }, [this.canvas, this.legend]), this.tooltip, this.live);
     this.palette = palette;
     this.legendTitle = legendTitle;
+    this.format = format;
     this.data = null;
     this.zoom = 1;
     this.origin = [0, 0]; // top-left visible cell (fractional): [row, col]
@@ -288,7 +293,7 @@ export class MatrixView {
   describe(row, col) {
     const { cols, values, hidden, xLabels, yLabels } = this.data;
     const k = row * cols + col;
-    return `${yLabels[row]} → ${xLabels[col]}: ${hidden?.[k] ? 'hidden' : values[k].toFixed(6)}`;
+    return `${yLabels[row]} → ${xLabels[col]}: ${hidden?.[k] ? 'hidden' : this.format(values[k])}`;
   }
 
   /** Zoom by `factor` keeping the cell under CSS point (x, y) of the plot fixed. */

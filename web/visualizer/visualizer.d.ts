@@ -99,7 +99,8 @@ export declare function symmetricRange(values: Float32Array, hidden?: Uint8Array
 
 /** One matrix as a heatmap: HiDPI, pan and zoom, hover values, keyboard navigation. */
 export declare class MatrixView {
-  constructor(container: HTMLElement, options?: { palette?: PaletteName; legendTitle?: string });
+  /** format: how hover and the live region write a value (default: 6 decimals). */
+  constructor(container: HTMLElement, options?: { palette?: PaletteName; legendTitle?: string; format?: (value: number) => string });
   readonly canvas: HTMLCanvasElement;
   readonly legend: HTMLCanvasElement;
   readonly data: (MatrixData & { xLabels: string[]; yLabels: string[] }) | null;
