@@ -40,6 +40,7 @@ test('a real model: 6 x 12 heads with the real tokens, a swapped layer compared'
   expect([opened.view, opened.layer, opened.head]).toEqual(['matrix', 3, 7]);
   expect(opened.shown).toEqual(opened.model);
   expect(opened.labels).toEqual(tokens);
+  expect(await page.inputValue('#swap-layer')).toBe('3'); // the swap follows the layer browsed to
 
   // flash in layer 2: the same attention and embedding (to float rounding)
   await page.selectOption('#compare-mechanism', 'flash');

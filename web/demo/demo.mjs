@@ -14,7 +14,7 @@ const MODEL_URL = '/models/all-MiniLM-L6-v2.zip';
 /** Config fields that share a name with a control of the call or the vectors. */
 const CONFIG_LABELS = { seed: 'config seed (weights)', causal: 'causal (config)' };
 
-const explorer = new AttentionExplorer($('explorer'), { onChange: () => saveState() });
+const explorer = new AttentionExplorer($('explorer'), { onChange: ({ layer }) => followLayer(layer) });
 const state = { rt: null, keyMask: [], arrays: null, model: null, encoded: null, controller: null, restoring: true };
 
 // ------------------------------------------------------------------ status, timings, errors
@@ -168,6 +168,13 @@ function renderKeyMask() {
 }
 
 // ------------------------------------------------------------------ the URL
+
+/** The model's swap layer follows the layer the user browses to (not while restoring a URL). */
+function followLayer(layer) {
+  if (!state.restoring && kind() === 'model' && layer !== state.browsedLayer) $('swap-layer').value = String(layer);
+  state.browsedLayer = layer;
+  saveState();
+}
 
 function saveState() {
   if (state.restoring) return;
