@@ -72,11 +72,13 @@ class WasmKernels:
         self._kept: dict[int, tuple[weakref.ref[np.ndarray], int, float]] = {}
         self._kept_end = self._base
         self._stale = False
+        self._size = int(exports.memory.buffer.byteLength)  # grows only through _grow_to
 
     def _grow_to(self, end: int) -> None:
-        missing = end - int(self._x.memory.buffer.byteLength)
-        if missing > 0:
-            self._x.memory.grow(-(-missing // 65536))
+        if end > self._size:
+            pages = -(-(end - self._size) // 65536)
+            self._x.memory.grow(pages)
+            self._size += pages * 65536
 
     def _reserve(self, *sizes: int) -> list[int]:
         """Addresses of consecutive 16-byte aligned regions of ``sizes`` bytes above the
