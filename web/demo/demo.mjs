@@ -487,7 +487,7 @@ async function main() {
     setTheme($('theme').getAttribute('aria-pressed') === 'true' ? 'light' : 'dark');
     saveState();
   });
-  globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => explorer.redraw());
+  globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', () => setTheme(null)); // button and views follow
   listenForFiles();
   setTheme(null);
   const saved = readState();
