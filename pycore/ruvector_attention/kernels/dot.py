@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from collections.abc import Callable
+
+import numpy as np
 
 from .backend import wasm_kernels
 from .masking import Visibility
@@ -12,10 +12,6 @@ from .numeric import all_finite, matmul, product
 from .softmax import masked_exp, masked_softmax, softmax_backward
 
 __all__ = ["dot_attention", "dot_scores", "dot_softmax", "dot_attention_backward"]
-
-BLOCK_SCORE_BYTES = 1 << 20
-"""Bytes of scores per block of query rows in NumPy's attention: about one L2 cache, so
-that the passes over a block's scores (max, shift, exp, sum) stay in cache."""
 
 
 def dot_scores(queries: np.ndarray, keys: np.ndarray, scale: float) -> np.ndarray:
@@ -57,39 +53,15 @@ def dot_attention(
             return out
     if fallback is not None:
         return fallback()
-    return _blocked_attention(queries, keys, values, scale, vis.dense())
-
-
-def _blocked_attention(
-    queries: np.ndarray, keys: np.ndarray, values: np.ndarray, scale: float, mask: np.ndarray | None
-) -> np.ndarray:
-    """``softmax(scale · q kᵀ) v`` with NumPy, in blocks of query rows whose scores fit
-    :data:`BLOCK_SCORE_BYTES`: ``E = exp(S - max S)`` in place, then ``(E v) / rowsum(E)``,
-    dividing the ``(m, dv)`` output instead of the ``(m, n)`` weights. Rows that see no key
-    give zeros."""
-    *batch, m, _ = queries.shape
-    n = keys.shape[-2]
-    heads = int(np.prod(np.broadcast_shapes(tuple(batch), keys.shape[:-2]), dtype=np.int64))
-    rows = max(1, BLOCK_SCORE_BYTES // (4 * n * max(heads, 1)))
-    if rows >= m:
-        return _normalised_attention(queries, keys, values, scale, mask)
-    shape = (*np.broadcast_shapes(tuple(batch), values.shape[:-2]), m, values.shape[-1])
-    out: np.ndarray | None = None
-    for start in range(0, m, rows):
-        block = slice(start, min(start + rows, m))
-        block_mask = mask if mask is None or mask.shape[-2] == 1 else mask[..., block, :]
-        part = _normalised_attention(queries[..., block, :], keys, values, scale, block_mask)
-        if out is None or part.dtype.itemsize > out.dtype.itemsize:  # float32 overflowed here
-            out = np.empty(shape, dtype=part.dtype) if out is None else out.astype(part.dtype)
-        out[..., block, :] = part
-    assert out is not None
-    return out
+    return _normalised_attention(queries, keys, values, scale, vis.dense())
 
 
 def _normalised_attention(
     queries: np.ndarray, keys: np.ndarray, values: np.ndarray, scale: float, mask: np.ndarray | None
 ) -> np.ndarray:
-    """One block of :func:`_blocked_attention`."""
+    """``softmax(scale · q kᵀ) v`` with NumPy: ``E = exp(S - max S)`` in place, then
+    ``(E v) / rowsum(E)``, dividing the ``(m, dv)`` output instead of the ``(m, n)``
+    weights. Rows that see no key give zeros."""
     exp = masked_exp(dot_scores(queries, keys, scale), mask)
     total = exp.sum(axis=-1, keepdims=True)
     out = matmul(exp, values)
