@@ -37,17 +37,24 @@ test('the tour notebook runs in JupyterLite, offline', async ({ page }, testInfo
   expect(outside).toEqual([]);
 });
 
-test('the real-model notebook runs all-MiniLM-L6-v2 in JupyterLite, offline', async ({ page }, testInfo) => {
-  test.setTimeout(420_000);
-  const { outputs, outside } = await runNotebook(page, '05-real-model.ipynb');
-  // the last cell prints the swap table; flash in every layer is its last row
-  await expect(outputs.filter({ hasText: /flash\s+all/ })).toHaveCount(1, { timeout: 360_000 });
-  const text = (await outputs.allInnerTexts()).join('\n');
-  expect(text).toContain("'[CLS]', 'the', 'cat', 'sat'");
-  expect(text).toMatch(/loaded in [\d.]+ s: 6 layers, 12 heads, width 384/);
-  expect(text).toMatch(/flash\s+all\s+1\.0000\s+1\.0000/);
-  expect(text).not.toMatch(/Traceback|Error/);
-  await expect(page.locator('.jp-OutputArea-output svg rect').first()).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('lite-real-model.png'), fullPage: true });
-  expect(outside).toEqual([]);
+// Chromium's renderer has crashed ("Target crashed") under this notebook in some runs on
+// these machines (the page holds the 90 MB checkpoint and Pyodide's heap), before and after
+// the wasm kernels, with no error of ours in the page: one more try is allowed, and each
+// try checks everything.
+test.describe(() => {
+  test.describe.configure({ retries: 1 });
+  test('the real-model notebook runs all-MiniLM-L6-v2 in JupyterLite, offline', async ({ page }, testInfo) => {
+    test.setTimeout(420_000);
+    const { outputs, outside } = await runNotebook(page, '05-real-model.ipynb');
+    // the last cell prints the swap table; flash in every layer is its last row
+    await expect(outputs.filter({ hasText: /flash\s+all/ })).toHaveCount(1, { timeout: 360_000 });
+    const text = (await outputs.allInnerTexts()).join('\n');
+    expect(text).toContain("'[CLS]', 'the', 'cat', 'sat'");
+    expect(text).toMatch(/loaded in [\d.]+ s: 6 layers, 12 heads, width 384/);
+    expect(text).toMatch(/flash\s+all\s+1\.0000\s+1\.0000/);
+    expect(text).not.toMatch(/Traceback|Error/);
+    await expect(page.locator('.jp-OutputArea-output svg rect').first()).toBeVisible();
+    await page.screenshot({ path: testInfo.outputPath('lite-real-model.png'), fullPage: true });
+    expect(outside).toEqual([]);
+  });
 });
