@@ -322,6 +322,14 @@ def _special(attn: Attention, queries: np.ndarray, keys: np.ndarray, weights: np
     return payloads
 
 
+def _view_labels(x_labels: Any, y_labels: Any, n: int, m: int, query_row: Any) -> dict[str, Any]:
+    """The views' labels: ``n`` key labels, ``m`` query labels and the query the disk shows."""
+    row = check.non_negative_int("query_row", query_row)
+    if row >= m:
+        raise InvalidInputError(f"query_row must be below the {m} queries, got {query_row}")
+    return {"x": _labels(x_labels, n, "x_labels"), "y": _labels(y_labels, m, "y_labels"), "row": row}
+
+
 def special_views(
     attn: Attention,
     queries: Any,
@@ -345,13 +353,7 @@ def special_views(
     q = check.as_matrix(queries, "queries", cols=attn.dim)
     k = check.as_matrix(keys, "keys", cols=attn.dim)
     weights = attn.head_weights_batch(q, k, mask, causal=causal, **(extras or {}))
-    labels = {
-        "x": _labels(x_labels, len(k), "x_labels"),
-        "y": _labels(y_labels, len(q), "y_labels"),
-        "row": check.non_negative_int("query_row", query_row),
-    }
-    if labels["row"] >= len(q):
-        raise InvalidInputError(f"query_row must be below the {len(q)} queries, got {query_row}")
+    labels = _view_labels(x_labels, y_labels, len(k), len(q), query_row)
     return _special(attn, q, k, weights, labels)
 
 
@@ -496,13 +498,9 @@ def explore(
         w = _stack(source, "weights")
         name = "attention weights"
     layers, heads, m, n = w.shape
-    labels = {
-        "x": _labels(x_labels if x_labels is not None else default_x, n, "x_labels"),
-        "y": _labels(y_labels if y_labels is not None else default_y, m, "y_labels"),
-        "row": check.non_negative_int("query_row", query_row),
-    }
-    if labels["row"] >= m:
-        raise InvalidInputError(f"query_row must be below the {m} queries, got {query_row}")
+    labels = _view_labels(
+        x_labels if x_labels is not None else default_x, y_labels if y_labels is not None else default_y, n, m, query_row
+    )
     title = title or name
     key_mask = None if mask is None or np.ndim(mask) != 1 else [bool(x) for x in np.asarray(mask).ravel()]
     data: dict[str, Any] = {

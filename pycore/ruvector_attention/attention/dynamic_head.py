@@ -129,6 +129,11 @@ class DynamicHeadAttention(MultiHeadAttention):
             raise InvalidConfigError(f"set_active_heads needs an integer in [1, {self.config.max_heads}] or None, got {k!r}")
         self._fixed_heads = None if k is None else int(k)
 
+    @property
+    def fixed_heads(self) -> int | None:
+        """The ``k`` of :meth:`set_active_heads`, or None under the threshold rule."""
+        return self._fixed_heads
+
     def _importance(self, queries: np.ndarray) -> np.ndarray:
         """``softmax(q W_g)`` over the heads of validated queries: ``(m, max_heads)``."""
         return masked_softmax(matmul(queries, self._params["w_gate"]))

@@ -102,7 +102,7 @@ def _mechanism(attn: Any) -> Attention:
         raise InvalidConfigError(f"{attn.name} is stateful (its calls change the instance): it cannot be distributed")
     if attn.training:
         raise InvalidConfigError(f"{attn.name} is in training mode; workers run mechanisms in eval mode: call attn.eval() first")
-    if getattr(attn, "_fixed_heads", None) is not None:
+    if getattr(attn, "fixed_heads", None) is not None:
         raise InvalidConfigError(f"{attn.name}.set_active_heads is not part of its config and does not travel: reset it to None")
     return attn
 
