@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Compile wasm/*.c into pycore/ruvector_attention/kernels/attention.wasm, the WebAssembly
-# SIMD (simd128) kernels the wheel carries for Pyodide. The C compiler is PyPI's
-# `ziglang` (requirements-build.txt), installed into .venv. Idempotent: a stamp of the
-# sources' and the toolchain's hash skips both the install and the compile.
+# SIMD (simd128) kernels the wheel carries for Pyodide: an Emscripten side module
+# (position-independent code linked `-shared`, with a `dylink.0` section), which Pyodide's
+# dynamic linker loads into its own memory. The compiler and linker are PyPI's `ziglang`
+# (requirements-build.txt: `zig cc`, `zig wasm-ld`), installed into .venv. Idempotent: a
+# stamp of the sources' and the toolchain's hash skips both the install and the compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || { echo "build-kernels: run scripts/setup-python.sh first" >&2; exit 1; }
@@ -21,8 +23,12 @@ if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
   exit 0
 fi
 echo "build-kernels: compiling $out"
-.venv/bin/python -m ziglang cc --target=wasm32-freestanding -O3 -msimd128 -nostdlib \
-  -Wl,--no-entry -Wl,--export-dynamic -Wl,--initial-memory=1048576 -Wl,-z,stack-size=65536 \
-  -o "$out.tmp" wasm/*.c
+objects=$(mktemp -d)
+trap 'rm -rf "$objects"' EXIT
+for source in wasm/*.c; do
+  .venv/bin/python -m ziglang cc --target=wasm32-freestanding -O3 -msimd128 -fPIC -nostdlib \
+    -c -o "$objects/$(basename "$source" .c).o" "$source"
+done
+.venv/bin/python -m ziglang wasm-ld --experimental-pic -shared -o "$out.tmp" "$objects"/*.o
 mv "$out.tmp" "$out"
 echo "$digest" > "$stamp"

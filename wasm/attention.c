@@ -7,21 +7,18 @@
  * AssemblyScript's SIMD API is thinner and its output larger; Zig would need the same
  * toolchain for no gain here.
  *
- * The module owns its memory (exported as `memory`). Python (kernels/wasm.py) lays its
- * operands out above `heap_base()`, copies NumPy buffers in and the result out once. All
- * matrices are row-major and contiguous; sizes are element counts. float32 throughout:
- * the caller checks with `max_abs` that no score or output sum can overflow and keeps the
- * float64 NumPy path for inputs where one could.
+ * The module is an Emscripten side module (position-independent, with a `dylink.0`
+ * section; it imports its memory): Pyodide's dynamic linker loads it into Pyodide's own
+ * address space (`ctypes.CDLL`, see kernels/wasm.py), so the kernels read and write
+ * NumPy's buffers where they lie, with no copy in or out. It uses no static data, no stack
+ * and no libc. All matrices are row-major and contiguous; sizes are element counts.
+ * float32 throughout: `attention` reports a score or an output that float32 could not
+ * hold, and the caller then keeps the float64 NumPy path.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
 
 #define EXPORT __attribute__((visibility("default")))
-
-extern unsigned char __heap_base;
-
-/* The first address free for operands (above the stack and static data). */
-EXPORT uint32_t heap_base(void) { return (uint32_t)(uintptr_t)&__heap_base; }
 
 /* ------------------------------------------------------------------ SGEMM */
 
@@ -189,19 +186,28 @@ EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, 
   }
 }
 
-/* The largest |x_i| of n floats (0 for n = 0). */
-EXPORT float max_abs(int n, const float *x) {
-  v128_t mx = wasm_f32x4_splat(0.0f);
+/* 1 when the sum of |x_i| over n floats is finite in float32 (so no x_i is NaN or ±inf,
+ * and sums of them have room), else 0. */
+static int sums_fit(int n, const float *x) {
+  v128_t total = wasm_f32x4_splat(0.0f);
   int i = 0;
-  for (; i + 4 <= n; i += 4) mx = wasm_f32x4_pmax(mx, wasm_f32x4_abs(wasm_v128_load(x + i)));
-  mx = wasm_f32x4_pmax(mx, wasm_i32x4_shuffle(mx, mx, 2, 3, 0, 1));
-  mx = wasm_f32x4_pmax(mx, wasm_i32x4_shuffle(mx, mx, 1, 0, 3, 2));
-  float m = wasm_f32x4_extract_lane(mx, 0);
-  for (; i < n; i++) {
-    const float v = x[i] < 0 ? -x[i] : x[i];
-    m = v > m ? v : m;
-  }
-  return m;
+  for (; i + 4 <= n; i += 4) total = wasm_f32x4_add(total, wasm_f32x4_abs(wasm_v128_load(x + i)));
+  float t = wasm_f32x4_extract_lane(total, 0) + wasm_f32x4_extract_lane(total, 1) +
+            wasm_f32x4_extract_lane(total, 2) + wasm_f32x4_extract_lane(total, 3);
+  for (; i < n; i++) t += x[i] < 0 ? -x[i] : x[i];
+  return t <= __FLT_MAX__;
+}
+
+/* 1 when none of the n floats is NaN or ±inf, else 0. */
+EXPORT int all_finite(int n, const float *x) {
+  const v128_t top = wasm_f32x4_splat(__FLT_MAX__);
+  v128_t ok = wasm_i32x4_splat(-1);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) ok = wasm_v128_and(ok, wasm_f32x4_le(wasm_f32x4_abs(wasm_v128_load(x + i)), top));
+  if (!wasm_i32x4_all_true(ok)) return 0;
+  for (; i < n; i++)
+    if (!(x[i] <= __FLT_MAX__ && x[i] >= -__FLT_MAX__)) return 0;
+  return 1;
 }
 
 /* ------------------------------------------------------------------ exp */
@@ -311,8 +317,11 @@ EXPORT void softmax_rows(int batch, int m, int n, float *s, const uint8_t *mask,
  * per row (running max μ and normaliser ℓ; a' = e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j, kept in
  * `out`; out = a / ℓ at the end, 0 for a row that saw no key).
  * q (batch, m, d), k (batch, n, d), v (batch, n, dv), out (batch, m, dv), mask (m x n) or
- * null, scratch `scratch_floats(m, d)` floats. */
-EXPORT void attention(int batch, int m, int n, int d, int dv, const float *q, const float *k,
+ * null, scratch `scratch_floats(m, d)` floats. Returns 1, and the caller keeps its float64
+ * path, when float32 is too narrow: a score beyond its range, or outputs whose magnitudes
+ * sum beyond it (NumPy's path then moves to float64, so that later sums of them stay
+ * finite: flash's backward, for one). Else 0. */
+EXPORT int attention(int batch, int m, int n, int d, int dv, const float *q, const float *k,
                       const float *v, float *out, const uint8_t *mask, int causal, int shift,
                       float scale, float *scratch) {
   float *panel = scratch, *s = panel + d * KEYS, *mu = s + ROWS * KEYS, *ell = mu + m;
@@ -331,6 +340,7 @@ EXPORT void attention(int batch, int m, int n, int d, int dv, const float *q, co
         for (int r = 0; r < rows; r++) {
           const int i = i0 + r;
           float *row = s + r * KEYS;
+          if (!all_finite(keys, row)) return 1;
           const float bmax = hide(row, keys, mask ? mask + (long)i * n + j0 : 0, j0, last_key(causal, i, shift, n));
           const float next = bmax > mu[i] ? bmax : mu[i];
           if (next == NEG_INF) { /* nothing visible yet: this block adds nothing */
@@ -346,5 +356,7 @@ EXPORT void attention(int batch, int m, int n, int d, int dv, const float *q, co
       }
     }
     for (int i = 0; i < m; i++) scale_row(oh + (long)i * dv, dv, ell[i] > 0.0f ? 1.0f / ell[i] : 0.0f);
+    if (!sums_fit(m * dv, oh)) return 1;
   }
+  return 0;
 }

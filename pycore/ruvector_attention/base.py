@@ -238,10 +238,10 @@ class Attention(abc.ABC):
         """``kernel(queries, keys, values, ctx)`` over blocks of query rows, joined along the
         row axis (the second last)."""
         m, out = queries.shape[0], None
+        if self._block_size(m, keys.shape[0], 0 if values is None else values.shape[1]) >= m:
+            return to_float32(kernel(queries, keys, values, ctx))  # one block: the common case
         for rows, block in self._row_blocks(queries, keys, values, ctx):
             part = to_float32(kernel(queries[rows], keys, values, block))
-            if rows.stop - rows.start == m:
-                return part
             if out is None:
                 out = np.empty((*part.shape[:-2], m, part.shape[-1]), dtype=np.float32)
             out[..., rows, :] = part

@@ -54,13 +54,15 @@ def test_the_seam_names_its_backend_and_rejects_unknown_ones():
 
 
 def test_the_package_carries_the_simd_module():
-    """The wheel (and the sdist it is built from) ship attention.wasm, a WebAssembly binary
-    naming the exports kernels/wasm.py calls."""
+    """The wheel (and the sdist it is built from) ship attention.wasm, a WebAssembly side
+    module (its ``dylink.0`` section is what Pyodide's dynamic linker reads) naming the
+    exports kernels/wasm.py calls."""
     from importlib.resources import files
 
     data = (files("ruvector_attention.kernels") / "attention.wasm").read_bytes()
     assert data[:8] == b"\0asm\x01\0\0\0"
-    for name in (b"heap_base", b"memory", b"sgemm", b"softmax_rows", b"attention", b"max_abs", b"scratch_floats"):
+    assert data[8:19] == b"\0\x0f\x08dylink.0"
+    for name in (b"memory", b"sgemm", b"softmax_rows", b"attention", b"all_finite", b"scratch_floats"):
         assert name in data
 
 
@@ -156,9 +158,10 @@ def test_fused_attention_stays_finite_and_exact_at_extreme_magnitudes(wasm, rng,
 
 
 @needs_wasm
-def test_immutable_keys_kept_between_calls_give_the_same_results(wasm, rng):
-    """Read-only keys and values (as the JS bridge uploads them) are copied into the module
-    once and reused; when they die, the next call starts afresh."""
+def test_operands_are_read_where_numpy_holds_them(wasm, rng):
+    """The kernels share Pyodide's memory: read-only arrays (the JS bridge's uploads, whose
+    addresses are remembered while they live), views at an offset into a larger buffer, and
+    new arrays that reuse a dead one's id and address all give NumPy's result."""
     q = rng.normal(size=(9, 16)).astype(np.float32)
     vis = Visibility(9, 200)
     for _ in range(3):
@@ -170,6 +173,25 @@ def test_immutable_keys_kept_between_calls_give_the_same_results(wasm, rng):
             np.testing.assert_allclose(dot_attention(q, k, v, 0.25, vis), expected, rtol=1e-5, atol=2e-6)
         np.testing.assert_allclose(dot_attention(q, k * 2, v, 0.25, vis), on_numpy(dot_attention, q, k * 2, v, 0.25, vis), rtol=1e-5, atol=2e-6)
         del k, v  # the next round's arrays may reuse their ids and addresses
+    shifted = rng.normal(size=(201, 16)).astype(np.float32)[1:]  # starts 64 bytes into its buffer
+    np.testing.assert_allclose(
+        dot_attention(q, shifted, shifted[:, :5], 0.25, vis), on_numpy(dot_attention, q, shifted, shifted[:, :5], 0.25, vis),
+        rtol=1e-5, atol=2e-6,
+    )
+
+
+@needs_wasm
+def test_the_finite_test_takes_float32_and_finds_every_non_finite(wasm, rng):
+    from ruvector_attention.kernels.numeric import finite
+
+    x = rng.normal(size=1001).astype(np.float32)
+    x[::7] = np.float32(3.4e38)  # a sum would overflow: the test is exact
+    assert finite(x) and finite(x[None])
+    for bad in (np.nan, np.inf, -np.inf):
+        for at in (0, 3, 1000):
+            y = x.copy()
+            y[at] = bad
+            assert not finite(y)
 
 
 @needs_wasm

@@ -11,23 +11,30 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL } from '../../node/boot.mjs';
 import { PYTHON, ROOT, random } from './helpers.mjs';
 
+// A side module (scripts/build-kernels.sh): it imports its memory, as Pyodide's dynamic
+// linker provides it; here a memory of our own, operands placed from BASE up.
 const bytes = readFileSync(`${ROOT}pycore/ruvector_attention/kernels/attention.wasm`);
-const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+const memory = new WebAssembly.Memory({ initial: 16 });
+const constant = (value) => new WebAssembly.Global({ value: 'i32', mutable: false }, value);
+const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+  env: { memory, __memory_base: constant(0), __table_base: constant(0) },
+}).exports;
+const BASE = 1024; // the module declares no static data (its dylink.0 memory size is 0)
 
-/** Float32 copies of `arrays` in the module's memory above heap_base; their addresses. */
+/** Float32 copies of `arrays` in the memory from BASE up; their addresses. */
 function place(...arrays) {
-  let at = kernels.heap_base();
+  let at = BASE;
   const total = arrays.reduce((sum, a) => sum + a.byteLength + 16, at);
-  const missing = total - kernels.memory.buffer.byteLength;
-  if (missing > 0) kernels.memory.grow(Math.ceil(missing / 65536));
+  const missing = total - memory.buffer.byteLength;
+  if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   return arrays.map((a) => {
-    new Uint8Array(kernels.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    new Uint8Array(memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     const address = at;
     at += Math.ceil(a.byteLength / 16) * 16;
     return address;
   });
 }
-const read = (address, n) => Float32Array.from(new Float32Array(kernels.memory.buffer, address, n));
+const read = (address, n) => Float32Array.from(new Float32Array(memory.buffer, address, n));
 
 /** |actual - expected| <= atol + rtol·|expected| everywhere (NumPy's allclose). */
 function assertAllClose(actual, expected, rtol, atol, label) {
@@ -101,7 +108,7 @@ test('fused attention and the row softmax equal float64 with a mask, causal orde
     const scale = 1 / Math.sqrt(d);
     const scratch = new Float32Array(kernels.scratch_floats(m, d));
     const [pq, pk, pv, po, pm, ps, pw] = place(q, k, v, new Float32Array(m * dv), mask, scratch, new Float32Array(m * n));
-    kernels.attention(1, m, n, d, dv, pq, pk, pv, po, pm, 1, shift, scale, ps);
+    assert.equal(kernels.attention(1, m, n, d, dv, pq, pk, pv, po, pm, 1, shift, scale, ps), 0);
     kernels.sgemm(1, m, n, d, pq, 0, pk, 0, 1, pw, scale, ps);
     kernels.softmax_rows(1, m, n, pw, pm, 1, shift);
     const out = read(po, m * dv), weights = read(pw, m * n);
@@ -118,11 +125,34 @@ test('fused attention and the row softmax equal float64 with a mask, causal orde
   }
 });
 
-test('max_abs is the largest magnitude, denormals and 3e38 included', () => {
-  const x = Float32Array.of(1e-45, -3e38, 2, 0, 5);
-  const [px] = place(x);
-  assert.equal(kernels.max_abs(5, px), Math.fround(3e38));
-  assert.equal(kernels.max_abs(1, px), Math.fround(1e-45));
+test('all_finite finds NaN and ±inf at every position, and takes denormals and ±3.4e38', () => {
+  for (const n of [1, 3, 4, 5, 17]) {
+    const finite = Float32Array.from({ length: n }, (_, i) => [1e-45, -3.4028234e38, 2, 0, 3.4028234e38][i % 5]);
+    const [px] = place(finite);
+    assert.equal(kernels.all_finite(n, px), 1, `n=${n}`);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (let at = 0; at < n; at++) {
+        const x = finite.slice();
+        x[at] = bad;
+        const [pb] = place(x);
+        assert.equal(kernels.all_finite(n, pb), 0, `${bad} at ${at} of ${n}`);
+      }
+    }
+  }
+});
+
+test('fused attention reports scores or sums float32 cannot hold instead of returning them', () => {
+  const d = 4, n = 2;
+  const fill = (length, value) => new Float32Array(length).fill(value);
+  const [huge, one, keys, big, small, out, scratch] = place(
+    fill(d, 1e20), fill(d, 1), fill(n * d, -1e20), fill(n * d, 3e38), Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+    fill(d, 0), fill(kernels.scratch_floats(1, d), 0),
+  );
+  const attention = (q, v) => kernels.attention(1, 1, n, d, d, q, keys, v, out, 0, 0, 0, 0.5, scratch);
+  assert.equal(attention(huge, small), 1, 'scores of -2e40');
+  assert.equal(attention(one, big), 1, 'a sum of values of 6e38');
+  assert.equal(attention(one, small), 0, 'scores of -2e20, ordinary values');
+  assert.deepEqual(Array.from(read(out, d)), [3, 4, 5, 6]);
 });
 
 // tests/node/kernels_case.py in a Node worker's Pyodide (booted as the runtime's workers

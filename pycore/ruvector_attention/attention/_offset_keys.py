@@ -12,7 +12,7 @@ import numpy as np
 from ..base import DifferentiableAttention, Gradients
 from ..context import CallContext
 from ..kernels.dot import dot_attention_backward, dot_softmax
-from ..kernels.numeric import all_finite
+from ..kernels.numeric import finite
 
 __all__ = ["KeyTerms", "OffsetKeyAttention", "PerKey"]
 
@@ -38,7 +38,7 @@ def _finite_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a + b`` in float32, or in float64 where float32 overflows (huge keys or features)."""
     with np.errstate(over="ignore", invalid="ignore"):
         total = a + b
-    if all_finite(total) or np.isfinite(total).all():
+    if finite(total):
         return total
     return a.astype(np.float64) + b
 

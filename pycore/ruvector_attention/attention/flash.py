@@ -154,8 +154,10 @@ class FlashAttention(DifferentiableAttention):
         return out
 
     def _backward(self, queries, keys, values, ctx, grad_output) -> Gradients:  # typed in the base class
-        # D_i = Σ_j P_ij dP_ij = g_i · out_i; then dS = P ⊙ (dP - D) block by block
-        inner = np.sum(grad_output * self._forward(queries, keys, values, ctx), axis=1, keepdims=True)
+        # D_i = Σ_j P_ij dP_ij = g_i · out_i (in float64: huge g and out overflow float32);
+        # then dS = P ⊙ (dP - D) block by block
+        out = self._forward(queries, keys, values, ctx)
+        inner = np.sum(grad_output.astype(np.float64) * out, axis=1, keepdims=True)
         grad_query = np.zeros(queries.shape, dtype=np.float64)
         grad_keys = np.empty(keys.shape, dtype=np.float64)
         grad_values = np.empty((keys.shape[0], values.shape[1]), dtype=np.float64)

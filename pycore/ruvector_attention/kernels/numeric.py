@@ -17,7 +17,7 @@ import numpy as np
 
 from .backend import wasm_kernels
 
-__all__ = ["FLOAT32_MAX", "all_finite", "matmul", "narrow", "product", "to_float32"]
+__all__ = ["FLOAT32_MAX", "all_finite", "finite", "matmul", "narrow", "product", "to_float32"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -30,10 +30,24 @@ in Pyodide): a larger product is split into blocks of rows."""
 
 
 def all_finite(x: np.ndarray) -> bool:
-    """True when ``x`` holds no NaN or ±Inf: one pairwise sum (NaN and Inf propagate);
-    a sum of huge finite entries that overflows only sends the caller to its exact path."""
+    """True when ``x`` holds no NaN or ±Inf and its sum fits: one pairwise sum (NaN and Inf
+    propagate). Entries so large that their sum overflows also give False, which sends the
+    caller to its float64 path: that headroom keeps later sums of them finite too."""
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(np.add.reduce(x, axis=None)))
+
+
+def finite(x: np.ndarray) -> bool:
+    """Exactly whether ``x`` holds no NaN or ±Inf: the wasm kernels' SIMD test where they
+    take ``x``, else :func:`all_finite` and, only if that says no, the exact ``min``/``max``.
+
+    >>> finite(np.array([3e38, 3e38], dtype=np.float32)), finite(np.array([1.0, np.nan]))
+    (True, False)
+    """
+    kernels = wasm_kernels()
+    if kernels is not None and (known := kernels.all_finite(x)) is not None:
+        return known
+    return x.size == 0 or all_finite(x) or bool(np.isfinite(x.min()) and np.isfinite(x.max()))
 
 
 def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -84,7 +98,7 @@ def narrow(x: np.ndarray) -> np.ndarray:
     """
     with np.errstate(over="ignore"):
         small = x.astype(np.float32)
-    return small if all_finite(small) or np.isfinite(small).all() else x
+    return small if finite(small) else x
 
 
 def to_float32(x: np.ndarray) -> np.ndarray:
