@@ -15,6 +15,7 @@ overflow), and the caller computes with NumPy instead.
 from __future__ import annotations
 
 import ctypes
+import functools
 import weakref
 from typing import Any
 
@@ -66,6 +67,11 @@ class _Addresses:
     def __call__(self, array: np.ndarray) -> int:
         if array.flags.writeable or array.base is not None:
             return _address(array)
+        return self.keep(array)
+
+    def keep(self, array: np.ndarray) -> int:
+        """The address of an array whose data never moves while it lives (any array but
+        one ``resize``d in place), remembered."""
         hit = self._known.get(id(array))
         if hit is not None and hit[0]() is array:
             return hit[1]
@@ -88,9 +94,16 @@ class WasmKernels:
             function.restype, function.argtypes = result, arguments
         self._x = library
         self._operand = _Addresses()
+        self._scratch_floats = functools.lru_cache(maxsize=64)(lambda m, d: int(library.scratch_floats(m, d)))
+        self._scratch_space = np.empty(0, dtype=np.float32)
 
-    def _scratch(self, m: int, d: int) -> np.ndarray:
-        return np.empty(int(self._x.scratch_floats(m, d)), dtype=np.float32)
+    def _scratch(self, m: int, d: int) -> int:
+        """The address of the kernels' scratch for ``m`` rows of inner dimension ``d``: one
+        buffer, grown when a call needs more (Pyodide runs one call at a time)."""
+        floats = self._scratch_floats(m, d)
+        if floats > self._scratch_space.size:
+            self._scratch_space = np.empty(max(floats, 2 * self._scratch_space.size), dtype=np.float32)
+        return self._operand.keep(self._scratch_space)
 
     def all_finite(self, x: np.ndarray) -> bool | None:
         """Whether a C-contiguous float32 array holds no NaN or ±Inf (None for others)."""
@@ -115,10 +128,9 @@ class WasmKernels:
         rows = np.swapaxes(b, -1, -2) if transposed else np.ascontiguousarray(b)
         out = np.empty((batch, m, n) if max(a.ndim, b.ndim) == 3 else (m, n), dtype=np.float32)
         a_stride, b_stride = m * k if a.ndim == 3 else 0, k * n if b.ndim == 3 else 0
-        scratch = self._scratch(0, k)  # referenced until the call returns: NumPy frees it after
         self._x.sgemm(
             batch, m, n, k, _address(a), a_stride, _address(rows), b_stride, int(transposed), _address(out), 1.0,
-            _address(scratch),
+            self._scratch(0, k),
         )
         return out
 
@@ -148,20 +160,20 @@ class WasmKernels:
         broadcastable, True = attend) and ``causal_shift`` (row ``i`` sees keys
         ``j <= i + shift``) hide keys; a row that sees none gives zeros. Every size is
         worth the call: NumPy's unfused path costs far more even for one query."""
-        operands = (queries, keys, values)
-        if any(x.dtype != np.float32 for x in operands) or len({x.ndim for x in operands}) != 1:
+        f32 = np.float32
+        if not (queries.dtype == keys.dtype == values.dtype == f32 and queries.ndim == keys.ndim == values.ndim):
             return None
-        if queries.ndim not in (2, 3) or (queries.ndim == 3 and len({x.shape[0] for x in operands}) != 1):
+        if queries.ndim == 3 and not queries.shape[0] == keys.shape[0] == values.shape[0]:
+            return None
+        if queries.ndim not in (2, 3):
             return None
         (m, d), (n, dv) = queries.shape[-2:], values.shape[-2:]
         batch = queries.shape[0] if queries.ndim == 3 else 1
-        queries, keys, values = (np.ascontiguousarray(x) for x in operands)
+        queries, keys, values = np.ascontiguousarray(queries), np.ascontiguousarray(keys), np.ascontiguousarray(values)
         pattern = _mask_bytes(mask, m, n)
-        size = batch * m * dv
-        space = np.empty(size + int(self._x.scratch_floats(m, d)), dtype=np.float32)  # out, then scratch
-        at = _address(space)
+        out = np.empty((*queries.shape[:-1], dv), dtype=np.float32)
         overflowed = self._x.attention(
-            batch, m, n, d, dv, _address(queries), self._operand(keys), self._operand(values), at,
-            _address(pattern), int(causal_shift is not None), causal_shift or 0, scale, at + 4 * size,
+            batch, m, n, d, dv, _address(queries), self._operand(keys), self._operand(values), _address(out),
+            _address(pattern), int(causal_shift is not None), causal_shift or 0, scale, self._scratch(m, d),
         )
-        return None if overflowed else space[:size].reshape(*queries.shape[:-1], dv)
+        return None if overflowed else out
