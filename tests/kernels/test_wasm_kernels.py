@@ -159,9 +159,9 @@ def test_fused_attention_stays_finite_and_exact_at_extreme_magnitudes(wasm, rng,
 
 @needs_wasm
 def test_operands_are_read_where_numpy_holds_them(wasm, rng):
-    """The kernels share Pyodide's memory: read-only arrays (the JS bridge's uploads, whose
-    addresses are remembered while they live), views at an offset into a larger buffer, and
-    new arrays that reuse a dead one's id and address all give NumPy's result."""
+    """The kernels share Pyodide's memory: read-only arrays (as the JS bridge's uploads),
+    views at an offset into a larger buffer, and new arrays that reuse a dead one's address
+    all give NumPy's result."""
     q = rng.normal(size=(9, 16)).astype(np.float32)
     vis = Visibility(9, 200)
     for _ in range(3):

@@ -17,9 +17,10 @@ import numpy as np
 
 from .backend import wasm_kernels
 
-__all__ = ["FLOAT32_MAX", "all_finite", "finite", "matmul", "narrow", "product", "to_float32"]
+__all__ = ["FLOAT32_MAX", "aligned_copy", "all_finite", "finite", "matmul", "narrow", "product", "to_float32"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+CACHE_LINE = 64
 
 EINSUM_PRODUCTS = sys.platform == "emscripten"
 """Pyodide's NumPy has no BLAS: there ``einsum``'s loops multiply matrices 1.3-4x faster
@@ -99,6 +100,21 @@ def narrow(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         small = x.astype(np.float32)
     return small if finite(small) else x
+
+
+def aligned_copy(x: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``x`` whose data starts on a 64-byte boundary (a cache line),
+    for operands kept and read many times: the wasm SIMD kernels read 10 MB of keys and
+    values about 1.4x faster from there than from 8 bytes off (NumPy's alignment in Pyodide).
+
+    >>> aligned_copy(np.arange(3, dtype=np.float32)).__array_interface__["data"][0] % 64
+    0
+    """
+    raw = np.empty(x.nbytes + CACHE_LINE, dtype=np.uint8)
+    start = -int(raw.__array_interface__["data"][0]) % CACHE_LINE
+    out = raw[start : start + x.nbytes].view(x.dtype).reshape(x.shape)
+    out[...] = x
+    return out
 
 
 def to_float32(x: np.ndarray) -> np.ndarray:

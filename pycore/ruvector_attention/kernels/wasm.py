@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import weakref
 from typing import Any
 
 import numpy as np
@@ -56,30 +55,6 @@ def _address(array: np.ndarray | None) -> int:
     return 0 if array is None else int(array.__array_interface__["data"][0])
 
 
-class _Addresses:
-    """:func:`_address` remembered for arrays that own read-only data (the JS bridge's
-    uploaded keys and values, sent again and again), while they live: NumPy spends several
-    microseconds building ``__array_interface__``."""
-
-    def __init__(self) -> None:
-        self._known: dict[int, tuple[weakref.ref[np.ndarray], int]] = {}
-
-    def __call__(self, array: np.ndarray) -> int:
-        if array.flags.writeable or array.base is not None:
-            return _address(array)
-        return self.keep(array)
-
-    def keep(self, array: np.ndarray) -> int:
-        """The address of an array whose data never moves while it lives (any array but
-        one ``resize``d in place), remembered."""
-        hit = self._known.get(id(array))
-        if hit is not None and hit[0]() is array:
-            return hit[1]
-        key = id(array)
-        self._known[key] = (weakref.ref(array, lambda _: self._known.pop(key, None)), _address(array))
-        return self._known[key][1]
-
-
 def _mask_bytes(mask: np.ndarray | None, m: int, n: int) -> np.ndarray | None:
     """An ``(m, n)``-broadcastable boolean mask as contiguous ``(m, n)`` bytes (1 = attend)."""
     return None if mask is None else np.ascontiguousarray(np.broadcast_to(mask, (m, n))).view(np.uint8)
@@ -93,9 +68,8 @@ class WasmKernels:
             function = getattr(library, name)
             function.restype, function.argtypes = result, arguments
         self._x = library
-        self._operand = _Addresses()
         self._scratch_floats = functools.lru_cache(maxsize=64)(lambda m, d: int(library.scratch_floats(m, d)))
-        self._scratch_space = np.empty(0, dtype=np.float32)
+        self._scratch_space, self._scratch_at = np.empty(0, dtype=np.float32), 0
 
     def _scratch(self, m: int, d: int) -> int:
         """The address of the kernels' scratch for ``m`` rows of inner dimension ``d``: one
@@ -103,7 +77,8 @@ class WasmKernels:
         floats = self._scratch_floats(m, d)
         if floats > self._scratch_space.size:
             self._scratch_space = np.empty(max(floats, 2 * self._scratch_space.size), dtype=np.float32)
-        return self._operand.keep(self._scratch_space)
+            self._scratch_at = _address(self._scratch_space)
+        return self._scratch_at
 
     def all_finite(self, x: np.ndarray) -> bool | None:
         """Whether a C-contiguous float32 array holds no NaN or ±Inf (None for others)."""
@@ -173,7 +148,7 @@ class WasmKernels:
         pattern = _mask_bytes(mask, m, n)
         out = np.empty((*queries.shape[:-1], dv), dtype=np.float32)
         overflowed = self._x.attention(
-            batch, m, n, d, dv, _address(queries), self._operand(keys), self._operand(values), _address(out),
+            batch, m, n, d, dv, _address(queries), _address(keys), _address(values), _address(out),
             _address(pattern), int(causal_shift is not None), causal_shift or 0, scale, self._scratch(m, d),
         )
         return None if overflowed else out
