@@ -23,10 +23,12 @@ import numpy as np
 __all__ = ["WasmKernels", "load"]
 
 WASM_FILE = "attention.wasm"
-MIN_PRODUCT = 1 << 12
-"""``batch·m·n·k`` below which NumPy's product costs less than the call."""
-MIN_SOFTMAX = 1 << 10
-"""Scores below which NumPy's softmax costs less than the call."""
+MIN_PRODUCT = 1 << 14
+"""``batch·m·n·k`` below which NumPy's product costs less than the call (measured in
+Pyodide under Node: 29-41 µs against 44 µs up to 8192, 36 against 31 at 32768)."""
+MIN_SOFTMAX = 1 << 6
+"""Scores below which NumPy's softmax may cost less than the call (measured: the kernel
+is 2.4x faster at 64 scores, 6x at 4096)."""
 
 _INT, _FLOAT, _POINTER = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
