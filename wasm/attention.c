@@ -317,13 +317,15 @@ EXPORT void softmax_rows(int batch, int m, int n, float *s, const uint8_t *mask,
  * per row (running max μ and normaliser ℓ; a' = e^{μ-μ'} a + Σ_j e^{s_j-μ'} v_j, kept in
  * `out`; out = a / ℓ at the end, 0 for a row that saw no key).
  * q (batch, m, d), k (batch, n, d), v (batch, n, dv), out (batch, m, dv), mask (m x n) or
- * null, scratch `scratch_floats(m, d)` floats. Returns 1, and the caller keeps its float64
+ * null, scratch `scratch_floats(m, d)` floats; `stats` (batch, m, 2) or null receives each
+ * row's softmax statistics (μ, ℓ; -inf and 0 for a row that saw no key), the partial a
+ * pool merges when it splits one query's keys across workers. Returns 1, and the caller keeps its float64
  * path, when float32 is too narrow: a score beyond its range, or outputs whose magnitudes
  * sum beyond it (NumPy's path then moves to float64, so that later sums of them stay
  * finite: flash's backward, for one). Else 0. */
 EXPORT int attention(int batch, int m, int n, int d, int dv, const float *q, const float *k,
                       const float *v, float *out, const uint8_t *mask, int causal, int shift,
-                      float scale, float *scratch) {
+                      float scale, float *stats, float *scratch) {
   float *panel = scratch, *s = panel + d * KEYS, *mu = s + ROWS * KEYS, *ell = mu + m;
   for (int h = 0; h < batch; h++) {
     const float *qh = q + (long)h * m * d, *kh = k + (long)h * n * d, *vh = v + (long)h * n * dv;
@@ -357,6 +359,8 @@ EXPORT int attention(int batch, int m, int n, int d, int dv, const float *q, con
     }
     for (int i = 0; i < m; i++) scale_row(oh + (long)i * dv, dv, ell[i] > 0.0f ? 1.0f / ell[i] : 0.0f);
     if (!sums_fit(m * dv, oh)) return 1;
+    if (stats)
+      for (int i = 0; i < m; i++) stats[((long)h * m + i) * 2] = mu[i], stats[((long)h * m + i) * 2 + 1] = ell[i];
   }
   return 0;
 }

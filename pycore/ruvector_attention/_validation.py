@@ -64,6 +64,12 @@ class Checked:
     def shape(self) -> tuple[int, ...]:
         return self.array.shape
 
+    def __getitem__(self, rows: slice) -> Checked:
+        """Some of its rows, checked already (a view)."""
+        part = object.__new__(Checked)
+        part.array = self.array[rows]
+        return part
+
 
 def as_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, Checked):
@@ -179,13 +185,16 @@ def as_keys(keys: Any, *, dim: int) -> np.ndarray:
 def as_values(values: Any, *, count: int, dim: int | None = None) -> np.ndarray:
     """Validate a value matrix with one row per key (``count`` rows)."""
     v = as_matrix(values, "values", cols=dim)
-    if v.shape[0] != count:
-        raise DimensionMismatchError(
-            f"values must have one row per key: expected {count} rows, got {v.shape[0]}",
-            expected=count,
-            actual=v.shape[0],
-        )
+    one_row_per_key(v.shape[0], count)
     return v
+
+
+def one_row_per_key(rows: int, count: int) -> None:
+    """Values have as many rows as there are keys."""
+    if rows != count:
+        raise DimensionMismatchError(
+            f"values must have one row per key: expected {count} rows, got {rows}", expected=count, actual=rows
+        )
 
 
 def _mask_values(mask: Any) -> np.ndarray:
@@ -229,6 +238,14 @@ def row_range(rows: Any, count: int) -> tuple[int, int]:
     ):
         raise InvalidInputError(f"rows must be (offset, total) with 0 <= offset and offset + {count} <= total, got {rows!r}")
     return int(rows[0]), int(rows[1])
+
+
+def key_part(start: Any, stop: Any, count: int) -> slice:
+    """Keys ``start..stop`` of ``count`` (one worker's share of a query's keys), as a slice."""
+    ints = all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in (start, stop))
+    if not ints or not 0 <= start < stop <= count:
+        raise InvalidInputError(f"a key part must be start..stop with 0 <= start < stop <= {count}, got {start!r}..{stop!r}")
+    return slice(int(start), int(stop))
 
 
 def known_keywords(owner: str, given: dict[str, Any], allowed: frozenset[str]) -> None:

@@ -32,6 +32,7 @@ from .io import save as write_npz
 from .context import CallContext
 from .kernels.masking import Visibility, dropout
 from .kernels.numeric import matmul, to_float32
+from .kernels.partials import Partial, attention_partial
 
 __all__ = ["Attention", "DifferentiableAttention", "Gradients"]
 
@@ -177,6 +178,27 @@ class Attention(abc.ABC):
             self._head_weights_of, queries, keys, None, mask,
             single=False, causal=causal, rows=rows, extras=extras, heads=self.num_heads,
         )
+
+    @property
+    def partial_scale(self) -> float | None:
+        """The factor ``c`` where this mechanism's output is exactly ``softmax(c · q·kᵀ) v``
+        (one head, inputs as they are, no window, nothing random), so that one query's keys
+        may be split into chunks whose partials merge exactly (:meth:`compute_partial`);
+        None for every other mechanism."""
+        return None
+
+    def compute_partial(self, query: Any, keys: Any, values: Any, mask: Any = None) -> Partial:
+        r"""The softmax partial of one query ``(d,)`` over a chunk of keys: its largest
+        visible score ``μ``, ``ℓ = Σ_j e^{s_j - μ}`` and ``a = Σ_j e^{s_j - μ} v_j`` (float64,
+        ``(1, 1, 1)``, ``(1, 1, 1)``, ``(1, 1, dv)``). The partials of disjoint chunks merge
+        exactly into :meth:`compute` over all of them (:func:`~.kernels.partials.merge`, then
+        ``finish``): how a pool of workers splits one query's keys. Only where
+        :attr:`partial_scale` is set; elsewhere :class:`InvalidConfigError`."""
+        scale = self.partial_scale
+        if scale is None:
+            raise InvalidConfigError(f"{self.name} has no exact key partials (scaled_dot and flash have)")
+        q, k, v, ctx = self._context(query, keys, check.required(values, "values"), mask, single=True, extras={})
+        return attention_partial(q, k, v, scale, ctx.vis.dense())
 
     def _weights_of(self, queries: np.ndarray, keys: np.ndarray, values: None, ctx: CallContext) -> np.ndarray:
         return self._weights(queries, keys, ctx)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import _validation as check
-from . import models, viz
+from . import limits, models, viz
 from .base import Attention
 from .errors import AttentionError, InvalidConfigError, InvalidInputError
 from .registry import mechanisms as registered_names
@@ -36,7 +36,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-METHODS = ("compute", "weights", "compute_batch", "weights_batch", "head_weights_batch")
+METHODS = ("compute", "weights", "compute_batch", "weights_batch", "head_weights_batch", "compute_partial")
 """The public methods JS may call; the batch ones end in ``_batch``."""
 
 _handles: dict[int, Attention] = {}
@@ -70,13 +70,14 @@ def take_error() -> str | None:
 
 
 def to_js(array: np.ndarray) -> Any:
-    """A float32 result as a new JavaScript ``Float32Array`` (Pyodide only): one copy, made
-    here with ``assign``, which is several times cheaper for small results than JS mapping
-    the array's buffer (``getBuffer``)."""
-    from js import Float32Array  # Pyodide's bridge to the JavaScript realm
+    """A result as a new JavaScript ``Float32Array`` (a ``Float64Array`` for a float64 one,
+    a partial) (Pyodide only): one copy, made here with ``assign``, which is several times
+    cheaper for small results than JS mapping the array's buffer (``getBuffer``)."""
+    import js  # Pyodide's bridge to the JavaScript realm
 
-    out = Float32Array.new(array.size)
-    out.assign(np.ascontiguousarray(array, dtype=np.float32))
+    wide = array.dtype == np.float64
+    out = (js.Float64Array if wide else js.Float32Array).new(array.size)
+    out.assign(np.ascontiguousarray(array, dtype=np.float64 if wide else np.float32))
     return out
 
 
@@ -90,6 +91,7 @@ def _info(attn: Attention) -> dict[str, Any]:
         "splittable": attn.splittable,
         "stateful": attn.stateful,
         "values_match_dim": attn.values_match_dim,
+        "key_partials": attn.partial_scale is not None,
     }
 
 
@@ -181,6 +183,8 @@ def call(
     row_offset: int | None = None,
     total_rows: int | None = None,
     extras_json: str | None = None,
+    key_start: int | None = None,
+    key_stop: int | None = None,
 ) -> np.ndarray:
     """``method`` (one of :data:`METHODS`) of mechanism ``handle`` on flat inputs.
 
@@ -189,7 +193,9 @@ def call(
     the flat buffers; ``causal`` and ``position`` (single-query methods) are passed on,
     ``extras_json`` holds the mechanism's other per-call inputs as a JSON object (e.g.
     rope's ``{"distances": [...]}``), and ``row_offset``/``total_rows`` make the queries
-    rows ``row_offset..`` of a batch of ``total_rows``.
+    rows ``row_offset..`` of a batch of ``total_rows``. ``compute_partial`` returns the
+    partial as one float64 array ``[μ, ℓ, a...]``, over keys ``key_start..key_stop`` (of the
+    keys, the values and a shared mask row) when they are given.
     """
     attn = _handle(handle)
     if method not in METHODS:
@@ -201,6 +207,8 @@ def call(
         inputs.append(None if values is None else _matrix(values, "values", rows=rows))
     inputs.append(_mask(mask, mask_rows))
     extras = json.loads(extras_json) if extras_json else {}
+    if method == "compute_partial":
+        return _partial(attn, _flat(query), inputs, key_start, key_stop, extras)
     if not method.endswith("_batch"):
         if position is not None:
             extras["position"] = position
@@ -208,6 +216,24 @@ def call(
     queries = _matrix(query, "queries", rows=query_rows, cols=attn.dim)
     rows_of = None if row_offset is None else (row_offset, total_rows)
     return getattr(attn, method)(queries, *inputs, causal=causal, rows=rows_of, **extras)
+
+
+def _partial(
+    attn: Attention, query: np.ndarray, inputs: list[Any], start: Any, stop: Any, extras: dict[str, Any]
+) -> np.ndarray:
+    """``attn.compute_partial`` over keys ``start..stop`` (all when not given), as ``[μ, ℓ, a...]``."""
+    keys, values, mask = inputs
+    if start is not None or stop is not None:
+        n = keys.shape[0]
+        limits.check_keys(n)  # the whole call's keys, as for compute
+        part = check.key_part(start, stop, n)
+        if values is not None:
+            check.one_row_per_key(values.shape[0], n)
+            values = values[part]
+        mask = None if mask is None else check.as_mask(mask, 1, n, single=True)[0, part]
+        keys = keys[part]
+    stats = attn.compute_partial(query, keys, values, mask, **extras)
+    return np.concatenate([stats.max.reshape(-1), stats.total.reshape(-1), stats.weighted.reshape(-1)])
 
 
 @_reporting

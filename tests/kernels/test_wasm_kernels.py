@@ -208,3 +208,21 @@ def test_mechanisms_equal_across_backends(wasm, rng, name, options):
         np.testing.assert_allclose(weights, on_numpy(lambda: attn.weights_batch(q, k, mask, **kwargs)), rtol=1e-5, atol=1e-7)
         seen = weights.sum(axis=1) > 0
         np.testing.assert_allclose(weights.sum(axis=1)[seen], 1.0, rtol=1e-5)
+
+
+@needs_wasm
+@pytest.mark.parametrize("n", SIZES + (600,))
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_fused_kernels_partial_equals_numpys(wasm, rng, n, masked):
+    """The statistics the kernel returns with its output (μ, ℓ, a = out·ℓ) are the NumPy
+    partial's, a blind chunk included."""
+    from ruvector_attention.kernels.partials import attention_partial
+
+    q, k, v = (rng.normal(size=shape).astype(np.float32) for shape in ((1, 16), (n, 16), (n, 5)))
+    mask = (rng.random((1, n)) > 0.4) if masked else None
+    if masked and n == 1:
+        mask[:] = False  # a chunk with nothing visible
+    fused = attention_partial(q, k, v, 0.25, mask)
+    plain = on_numpy(attention_partial, q, k, v, 0.25, mask)
+    for got, expected in zip(fused, plain):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

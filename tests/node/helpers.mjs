@@ -57,3 +57,19 @@ export async function rejection(fn, label = '') {
     (err) => err,
   );
 }
+
+/** Float64 softmax(scale · q kᵀ) v of one row, hidden keys skipped; zeros if none visible. */
+export function referenceRow(q, k, v, n, d, dv, scale, visible) {
+  const s = Array.from({ length: n }, (_, j) => {
+    let t = 0;
+    for (let p = 0; p < d; p++) t += q[p] * k[j * d + p];
+    return visible(j) ? t * scale : -Infinity;
+  });
+  const mx = Math.max(...s);
+  const out = new Float64Array(dv);
+  if (mx === -Infinity) return { out, weights: new Float64Array(n), max: mx, total: 0 };
+  const w = s.map((x) => Math.exp(x - mx));
+  const total = w.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < n; j++) for (let c = 0; c < dv; c++) out[c] += (w[j] / total) * v[j * dv + c];
+  return { out, weights: Float64Array.from(w, (x) => x / total), max: mx, total };
+}

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
+import { AttentionHandle, MIN_PART_KEYS } from '../../web/core/handle.mjs';
 import { Pool } from '../../web/core/pool.mjs';
+import { mergePartials } from '../../web/core/splitter.mjs';
 import { sleep } from './helpers.mjs';
 
 /**
@@ -164,5 +166,51 @@ describe('the pool on fake workers', () => {
     await assert.rejects(queued, { name: 'RuntimeClosedError' });
     await assert.rejects(pool.run({ op: 'call' }), { name: 'RuntimeClosedError' });
     assert.ok(fake.workers.every((w) => w.terminated));
+  });
+});
+
+describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", () => {
+  const info = { name: 'scaled_dot', dim: 2, keyPartials: true, stateful: false, splittable: true };
+  /** A handle on fake workers that answer compute_partial with the partial of their range:
+   * μ = the range's start, ℓ = its length, a = [start, 1]. */
+  async function splitting(size = 2) {
+    const fake = fakeWorkers((worker, m) => {
+      if (m.op !== 'call') return { ok: true, result: null };
+      const [, method, { options }] = m.args;
+      if (method !== 'compute_partial') return { ok: true, result: Float32Array.of(-1, -1) };
+      const { keyStart, keyStop } = options;
+      return { ok: true, result: Float64Array.of(keyStart / 4096, keyStop - keyStart, keyStart, 1) };
+    });
+    const pool = await startPool(fake, { size });
+    await pool.run({ op: 'create', args: [] }, { defines: { key: 'm1', teardown: { op: 'dispose', args: [] } } });
+    return { fake, pool, attn: new AttentionHandle({ pool, sharedMemory: true, progress() {} }, 1, 'm1', info) };
+  }
+
+  it('from MIN_PART_KEYS keys per worker, each worker takes one range and the partials merge', async () => {
+    const { fake, pool, attn } = await splitting();
+    const n = 2 * MIN_PART_KEYS;
+    const out = await attn.compute(Float32Array.of(1, 0), new Float32Array(2 * n), new Float32Array(2 * n));
+    const calls = fake.workers.map((w) => ops(w, 'call').map((m) => [m.args[1], m.args[2].options.keyStart, m.args[2].options.keyStop]));
+    assert.deepEqual(calls.flat().sort((a, b) => a[1] - b[1]), [['compute_partial', 0, 4096], ['compute_partial', 4096, 8192]]);
+    assert.ok(calls.every((c) => c.length === 1), 'one range per worker');
+    // μ = 0 and 1, ℓ = 4096 each: weights 1 and e against a = [0, 1] and [4096, 1]
+    const e = Math.E;
+    assert.ok(Math.abs(out[0] - (e * 4096) / (4096 + e * 4096)) < 1e-4 && Math.abs(out[1] - (1 + e) / (4096 + e * 4096)) < 1e-9);
+    await pool.close();
+  });
+
+  it('fewer keys, a single worker, a position or extras: one plain compute', async () => {
+    for (const [size, n, options] of [[2, 2 * MIN_PART_KEYS - 1, undefined], [1, 4 * MIN_PART_KEYS, undefined], [2, 4 * MIN_PART_KEYS, { position: 3 }]]) {
+      const { fake, pool, attn } = await splitting(size);
+      await attn.compute(Float32Array.of(1, 0), new Float32Array(2 * n), new Float32Array(2 * n), options);
+      assert.deepEqual(fake.workers.flatMap((w) => ops(w, 'call').map((m) => m.args[1])), ['compute']);
+      await pool.close();
+    }
+  });
+
+  it('mergePartials: blind parts add nothing, all blind gives zeros', () => {
+    const blind = Float64Array.of(-Infinity, 0, 0, 0);
+    assert.deepEqual([...mergePartials([blind, Float64Array.of(2, 4, 8, -4), blind])], [2, -1]);
+    assert.deepEqual([...mergePartials([blind, blind])], [0, 0]);
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime } from '../../node/index.mjs';
-import { assertClose, cpythonExpected, flat, rowsOf } from './helpers.mjs';
+import { assertClose, cpythonExpected, flat, random, referenceRow, rowsOf } from './helpers.mjs';
 
 const expected = cpythonExpected();
 let one;
@@ -75,6 +75,40 @@ describe('handles', () => {
     const attn = await one.create('scaled_dot', { dim: 2 });
     await attn.dispose();
     await assert.rejects(attn.compute([1, 0], [[1, 0]], [[1]]), { name: 'InvalidInputError' });
+  });
+});
+
+describe("one query's keys split across workers (flash-decoding)", () => {
+  it('equals one worker and a float64 formula, uploaded or sent, with blind key ranges', async () => {
+    const n = 9000, d = 16;
+    const q = random(d, 3).map((x) => 4 * x), k = random(n * d, 5), v = random(n * 3, 7);
+    for (const [name, config, scale] of [['flash', { blockSize: 32 }, 0.25], ['scaled_dot', { temperature: 0.5 }, 0.5]]) {
+      const split = await two.create(name, { dim: d, ...config });
+      const whole = await one.create(name, { dim: d, ...config });
+      assert.equal(split.info.keyPartials, true);
+      const [K, V] = [await two.upload(k, { rows: n }), await two.upload(v, { rows: n })];
+      const late = (j) => j >= 6000 && j % 3 > 0; // the first worker's range sees nothing
+      for (const [mask, visible] of [[null, undefined], [Uint8Array.from({ length: n }, (_, j) => Number(late(j))), late]]) {
+        const expected = referenceRow(q, k, v, n, d, 3, scale, visible ?? (() => true)).out;
+        const options = mask ? { mask } : undefined;
+        assertClose(await split.compute(q, K, V, options), expected, 1e-5, `${name} uploaded`);
+        assertClose(await split.compute(q, k, v, options), expected, 1e-5, `${name} sent`);
+        assertClose(await whole.compute(q, k, v, options), expected, 1e-5, `${name} one worker`);
+      }
+      const blind = new Uint8Array(n);
+      assert.deepEqual([...(await split.compute(q, K, V, { mask: blind }))], [0, 0, 0]);
+      await Promise.all([split.dispose(), whole.dispose(), K.dispose(), V.dispose()]);
+    }
+  });
+
+  it('a bad input in a split call rejects with the same typed error', async () => {
+    const n = 8192, d = 4;
+    const attn = await two.create('scaled_dot', { dim: d });
+    const k = random(n * d, 9);
+    k[7000 * d] = Number.NaN;
+    await assert.rejects(attn.compute(random(d, 1), k, random(n, 2)), { name: 'InvalidInputError' });
+    await assert.rejects(attn.compute(random(d, 1), random(n * d, 3), random(n - 1, 2)), { name: 'DimensionMismatchError' });
+    await attn.dispose();
   });
 });
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL } from '../../node/boot.mjs';
-import { PYTHON, ROOT, random } from './helpers.mjs';
+import { PYTHON, ROOT, random, referenceRow } from './helpers.mjs';
 
 // A side module (scripts/build-kernels.sh): it imports its memory, as Pyodide's dynamic
 // linker provides it; here a memory of our own, operands placed from BASE up.
@@ -40,25 +40,11 @@ const read = (address, n) => Float32Array.from(new Float32Array(memory.buffer, a
 function assertAllClose(actual, expected, rtol, atol, label) {
   for (let i = 0; i < expected.length; i++) {
     const bound = atol + rtol * Math.abs(expected[i]);
-    assert.ok(Math.abs(actual[i] - expected[i]) <= bound, `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    const close = actual[i] === expected[i] || Math.abs(actual[i] - expected[i]) <= bound; // -inf: equal
+    assert.ok(close, `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
   }
 }
 
-/** Float64 softmax(scale · q kᵀ) v of one row, hidden keys skipped; zeros if none visible. */
-function referenceRow(q, k, v, n, d, dv, scale, visible) {
-  const s = Array.from({ length: n }, (_, j) => {
-    let t = 0;
-    for (let p = 0; p < d; p++) t += q[p] * k[j * d + p];
-    return visible(j) ? t * scale : -Infinity;
-  });
-  const mx = Math.max(...s);
-  const out = new Float64Array(dv);
-  if (mx === -Infinity) return { out, weights: new Float64Array(n) };
-  const w = s.map((x) => Math.exp(x - mx));
-  const total = w.reduce((a, b) => a + b, 0);
-  for (let j = 0; j < n; j++) for (let c = 0; c < dv; c++) out[c] += (w[j] / total) * v[j * dv + c];
-  return { out, weights: Float64Array.from(w, (x) => x / total) };
-}
 
 test('sgemm (B as is and B transposed) equals the float64 product at sizes 1, 3, 17, 129', () => {
   for (const [m, n, k] of [[1, 1, 1], [3, 17, 5], [17, 3, 129], [129, 17, 3], [5, 129, 17]]) {
@@ -107,8 +93,11 @@ test('fused attention and the row softmax equal float64 with a mask, causal orde
     const offset = 2, total = m + 4, shift = offset + n - total; // a slice of a larger batch
     const scale = 1 / Math.sqrt(d);
     const scratch = new Float32Array(kernels.scratch_floats(m, d));
-    const [pq, pk, pv, po, pm, ps, pw] = place(q, k, v, new Float32Array(m * dv), mask, scratch, new Float32Array(m * n));
-    assert.equal(kernels.attention(1, m, n, d, dv, pq, pk, pv, po, pm, 1, shift, scale, ps), 0);
+    const [pq, pk, pv, po, pm, ps, pw, pst] = place(
+      q, k, v, new Float32Array(m * dv), mask, scratch, new Float32Array(m * n), new Float32Array(2 * m),
+    );
+    assert.equal(kernels.attention(1, m, n, d, dv, pq, pk, pv, po, pm, 1, shift, scale, pst, ps), 0);
+    const stats = read(pst, 2 * m);
     kernels.sgemm(1, m, n, d, pq, 0, pk, 0, 1, pw, scale, ps);
     kernels.softmax_rows(1, m, n, pw, pm, 1, shift);
     const out = read(po, m * dv), weights = read(pw, m * n);
@@ -117,6 +106,8 @@ test('fused attention and the row softmax equal float64 with a mask, causal orde
       const ref = referenceRow(q.subarray(i * d), k, v, n, d, dv, scale, visible);
       if (i === 0) assert.ok(out.subarray(0, dv).every((x) => x === 0) && weights.subarray(0, n).every((x) => x === 0));
       assertAllClose(out.subarray(i * dv, (i + 1) * dv), ref.out, 1e-5, 1e-6, `out ${m}x${n}x${d} row ${i}`);
+      // the softmax statistics: the row's largest visible score and the sum of e^(s - max)
+      assertAllClose(stats.subarray(2 * i, 2 * i + 2), [ref.max, ref.total], 1e-5, 1e-6, `stats ${m}x${n}x${d} row ${i}`);
       const row = weights.subarray(i * n, (i + 1) * n);
       assertAllClose(row, ref.weights, 1e-5, 1e-7, `weights ${m}x${n}x${d} row ${i}`);
       const sum = row.reduce((a, b) => a + b, 0);
@@ -148,7 +139,7 @@ test('fused attention reports scores or sums float32 cannot hold instead of retu
     fill(d, 1e20), fill(d, 1), fill(n * d, -1e20), fill(n * d, 3e38), Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8),
     fill(d, 0), fill(kernels.scratch_floats(1, d), 0),
   );
-  const attention = (q, v) => kernels.attention(1, 1, n, d, d, q, keys, v, out, 0, 0, 0, 0.5, scratch);
+  const attention = (q, v) => kernels.attention(1, 1, n, d, d, q, keys, v, out, 0, 0, 0, 0.5, 0, scratch);
   assert.equal(attention(huge, small), 1, 'scores of -2e40');
   assert.equal(attention(one, big), 1, 'a sum of values of 6e38');
   assert.equal(attention(one, small), 0, 'scores of -2e20, ordinary values');

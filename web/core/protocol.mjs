@@ -41,6 +41,7 @@ export const OPS = Object.freeze({
  * The mechanism methods `call` runs, by their Python name: the JavaScript name (for
  * messages), whether it takes a batch of queries, whether it takes values, and whether a
  * batch may be split across workers by query rows (per-head weights are not).
+ * `compute_partial` is one key range of a `compute` split by keys (splitter.mjs).
  */
 export const METHODS = Object.freeze({
   compute: { js: 'compute', batch: false, values: true, splits: false },
@@ -48,6 +49,7 @@ export const METHODS = Object.freeze({
   compute_batch: { js: 'computeBatch', batch: true, values: true, splits: true },
   weights_batch: { js: 'weightsBatch', batch: true, values: false, splits: true },
   head_weights_batch: { js: 'headWeightsBatch', batch: true, values: false, splits: false },
+  compute_partial: { js: 'compute', batch: false, values: true, splits: false },
 });
 
 /** A request without its id (the slot adds it): `op` with its arguments in order. */

@@ -87,8 +87,8 @@ export class PythonSession {
     module.destroy();
   }
 
-  /** A float32 ndarray proxy's values as a fresh Float32Array (one copy, made by
-   * bridge.to_js); the proxy is destroyed. */
+  /** A float32 (float64) ndarray proxy's values as a fresh Float32Array (Float64Array)
+   * (one copy, made by bridge.to_js); the proxy is destroyed. */
   #copyOut(array) {
     try {
       return this.#bridge.to_js(array);
@@ -126,17 +126,18 @@ export class PythonSession {
   /**
    * Run a method; `args` holds flat `query`, `keys`, `values`, `mask` (typed arrays, or the
    * id of an uploaded matrix) and `options` (camelCase: queryRows, valuesRows, maskRows,
-   * causal, position, rowOffset, totalRows, extras). Each typed array is copied once, into
-   * NumPy, by the bridge (`to_memoryview`); options travel as positional scalars (extras,
-   * rare and free-form, as JSON). Returns a fresh Float32Array (the result copied out once).
+   * causal, position, rowOffset, totalRows, extras, keyStart, keyStop). Each typed array is
+   * copied once, into NumPy, by the bridge (`to_memoryview`); options travel as positional
+   * scalars (extras, rare and free-form, as JSON). Returns a fresh Float32Array (the result
+   * copied out once; a Float64Array for `compute_partial`).
    */
   call(handle, method, { query, keys, values = null, mask = null, options = {} }) {
     const { queryRows = null, valuesRows = null, maskRows = null, causal = null, position = null } = options;
-    const { rowOffset = null, totalRows = null, extras = null } = options;
+    const { rowOffset = null, totalRows = null, extras = null, keyStart = null, keyStop = null } = options;
     return this.#copyOut(this.#invoke(
       'call', handle, method, query, keys, values, mask,
       queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
-      extras === null ? null : JSON.stringify(toSnakeCase(extras)),
+      extras === null ? null : JSON.stringify(toSnakeCase(extras)), keyStart, keyStop,
     ));
   }
 

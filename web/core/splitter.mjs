@@ -1,7 +1,8 @@
-// A batch split across workers by query rows and reassembled in order. Each part gets a
-// contiguous block of queries (and of mask rows, for a mask per query) with its global
-// row offset, so causal order and query positions stay global and the result equals
-// one worker's.
+// Work split across workers. A batch by query rows, reassembled in order: each part gets
+// a contiguous block of queries (and of mask rows, for a mask per query) with its global
+// row offset, so causal order and query positions stay global and the result equals one
+// worker's. One query by key ranges (flash-decoding): each part returns the softmax
+// partial of its keys and the partials merge exactly (kernels/partials.py's rule).
 import { shared } from './transfer.mjs';
 
 /** Split `count` rows into at most `parts` contiguous, nearly equal [start, stop) ranges. */
@@ -55,4 +56,49 @@ export async function splitBatch({ queries, keys, values, mask, options }, parts
     return out;
   }));
   return concat(chunks);
+}
+
+/**
+ * One query's output from the partials of its key ranges, each `[μ, ℓ, a_1..a_dv]`
+ * (float64: the largest visible score, Σ e^(s-μ), Σ e^(s-μ)·v): the log-sum-exp rule of
+ * kernels/partials.py, `out = Σ_c e^(μ_c-μ) a_c / Σ_c e^(μ_c-μ) ℓ_c` with `μ = max_c μ_c`;
+ * zeros when no part saw a key.
+ * @param {Float64Array[]} parts
+ * @returns {Float32Array}
+ */
+export function mergePartials(parts) {
+  const top = Math.max(...parts.map((p) => p[0]));
+  const shift = Number.isFinite(top) ? top : 0;
+  const weighted = new Float64Array(parts[0].length - 2);
+  let total = 0;
+  for (const p of parts) {
+    const factor = Math.exp(p[0] - shift); // <= 1; 0 for a part that saw no key
+    if (factor === 0) continue;
+    total += factor * p[1];
+    for (let j = 0; j < weighted.length; j++) weighted[j] += factor * p[j + 2];
+  }
+  const out = new Float32Array(weighted.length);
+  if (total > 0) for (let j = 0; j < out.length; j++) out[j] = weighted[j] / total;
+  return out;
+}
+
+/**
+ * Run one query as `parts` key ranges, one `compute_partial` each, and merge them.
+ * @param {{ query: import('./matrix.mjs').Flat, keys: import('./matrix.mjs').Flat,
+ *   values: import('./matrix.mjs').Flat, mask: import('./matrix.mjs').Flat, options: object }} single
+ *   `keys` with known rows; keys, values and mask go whole to every part (uploaded, or
+ *   shared), each part reads its range
+ * @param {number} parts
+ * @param {{ sharing: boolean, send(inputs: object): Promise<Float64Array> }} how
+ * @returns {Promise<Float32Array>}
+ */
+export async function splitKeys({ query, keys, values, mask, options }, parts, { sharing, send }) {
+  const once = (flat) => flat && { ...flat, data: sharing ? shared(flat.data) : flat.data, fresh: false };
+  const [k, v] = [once(keys), once(values)];
+  const ranges = splitRows(keys.rows, parts);
+  const partials = await Promise.all(ranges.map(([keyStart, keyStop]) => send({
+    query: { ...query, fresh: false }, keys: k, values: v, mask: { ...mask, fresh: false },
+    options: { ...options, keyStart, keyStop },
+  })));
+  return mergePartials(partials);
 }

@@ -54,6 +54,9 @@ export interface MechanismInfo {
   stateful: boolean;
   /** Whether values must have `dim` columns (learned value projections). */
   valuesMatchDim: boolean;
+  /** Whether one query's keys may be split across workers, their softmax partials merged
+   * exactly (`scaled_dot`, `flash`): `compute` does so from 8,192 uploaded or shared keys. */
+  keyPartials: boolean;
 }
 
 /** Options every call that runs in a worker takes. */

@@ -6,12 +6,14 @@ import { ProtocolError, WorkerCrashedError } from './errors.mjs';
 import { answer, failure, malformed, progress } from './protocol.mjs';
 import { isPythonError } from './session.mjs';
 
-/** The buffers of a result to transfer, not copy: a Float32Array, or those among an
- * object's values (a model's encoding). */
+const isResultArray = (value) => value instanceof Float32Array || value instanceof Float64Array;
+
+/** The buffers of a result to transfer, not copy: a Float32Array (Float64Array: a
+ * partial), or those among an object's values (a model's encoding). */
 function resultBuffers(result) {
-  if (result instanceof Float32Array) return [result.buffer];
+  if (isResultArray(result)) return [result.buffer];
   if (result === null || typeof result !== 'object') return [];
-  return Object.values(result).filter((value) => value instanceof Float32Array).map((value) => value.buffer);
+  return Object.values(result).filter(isResultArray).map((value) => value.buffer);
 }
 
 /** A failure outside Python (a wasm trap, a fatal Pyodide error, a stack overflow). */

@@ -96,6 +96,11 @@ class FlashAttention(DifferentiableAttention):
     def _scale(self) -> float:
         return 1.0 / math.sqrt(self.config.dim)
 
+    @property
+    def partial_scale(self) -> float:
+        """``1/√d``: flash is exactly scaled dot-product attention."""
+        return self._scale
+
     def _row_bytes(self, n: int, dv: int) -> int:
         """Per query row: a few float64 score rows of one key block, and the output row."""
         return 8 * (4 * min(n, self.config.block_size) + 3 * dv)

@@ -60,6 +60,11 @@ class ScaledDotProductAttention(DifferentiableAttention):
     config: ScaledDotConfig
     complexity = "O(n^2)"
 
+    @property
+    def partial_scale(self) -> float | None:
+        """``scale / temperature``, except while dropout acts (training)."""
+        return None if self.training and self.config.dropout > 0 else self.config.score_scale
+
     def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         weights = dot_softmax(queries, keys, self.config.score_scale, ctx.vis.dense())
         return self._dropout(weights)

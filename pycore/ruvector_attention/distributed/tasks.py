@@ -20,11 +20,11 @@ import numpy as np
 from .. import _validation as check
 from .. import limits
 from ..base import Attention
+from ..kernels import partials
 from ..kernels.dot import dot_scores
 from ..kernels.masking import Visibility
 from ..kernels.numeric import to_float32
 from ..registry import load
-from . import partials
 from .plans import PLANS, KeyPlan
 
 __all__ = ["Shipped", "Tile", "ship", "client_limits", "mechanism", "rows", "key_partial", "merge", "output", "key_weights"]

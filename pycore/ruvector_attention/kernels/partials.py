@@ -24,9 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..kernels.numeric import matmul
+from .backend import wasm_kernels
+from .dot import dot_scores
+from .numeric import matmul
 
-__all__ = ["Partial", "finish", "merge", "partial", "weights"]
+__all__ = ["Partial", "attention_partial", "finish", "merge", "partial", "weights"]
 
 
 class Partial(NamedTuple):
@@ -61,6 +63,24 @@ def partial(scores: np.ndarray, pattern: np.ndarray | None, values: np.ndarray |
     weighted = None if values is None else np.asarray(matmul(exp, values), dtype=np.float64)
     total = exp.sum(axis=-1, keepdims=True, dtype=np.float64)
     return Partial(row_max.astype(np.float64), total, weighted)
+
+
+def attention_partial(
+    queries: np.ndarray, keys: np.ndarray, values: np.ndarray, scale: float, pattern: np.ndarray | None
+) -> Partial:
+    """The partial of ``softmax(scale · q kᵀ) v`` over one chunk of keys, one head:
+    ``queries (m, d)``, ``keys (n, d)``, ``values (n, dv)``, ``pattern`` ``(m, n)``-broadcastable
+    or None. The wasm backend's fused kernel returns ``μ`` and ``ℓ`` with its output ``a / ℓ``
+    (it keeps them anyway); elsewhere, or where float32 is too narrow, :func:`partial` of
+    the scores."""
+    kernels = wasm_kernels()
+    if kernels is not None:
+        stats = np.empty((queries.shape[0], 2), dtype=np.float32)
+        out = kernels.attention(queries, keys, values, scale, pattern, None, stats=stats)
+        if out is not None:
+            total = stats[None, :, 1:].astype(np.float64)
+            return Partial(stats[None, :, :1].astype(np.float64), total, out[None] * total)
+    return partial(dot_scores(queries, keys, scale)[None], pattern, values[None])
 
 
 def merge(parts: Sequence[Partial]) -> Partial:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("distributed")
-
-from ruvector_attention.distributed import partials  # noqa: E402
+from ruvector_attention.kernels import partials
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")  # finite in, finite out, silently
 
