@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { AttentionHandle, MIN_PART_KEYS } from '../../web/core/handle.mjs';
+import { ResidentMatrix } from '../../web/core/matrix.mjs';
 import { Pool } from '../../web/core/pool.mjs';
+import { matrixKey } from '../../web/core/registry.mjs';
 import { mergePartials } from '../../web/core/splitter.mjs';
 import { sleep } from './helpers.mjs';
 
@@ -171,6 +173,8 @@ describe('the pool on fake workers', () => {
 
 describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", () => {
   const info = { name: 'scaled_dot', dim: 2, keyPartials: true, stateful: false, splittable: true };
+  /** Keys and values uploaded as matrices 1 and 2, n rows of 2. */
+  const uploaded = (n) => [new ResidentMatrix(1, n, 2, () => {}), new ResidentMatrix(2, n, 2, () => {})];
   /** A handle on fake workers that answer compute_partial with the partial of their range:
    * μ = the range's start, ℓ = its length, a = [start, 1]. */
   async function splitting(size = 2) {
@@ -183,13 +187,16 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
     });
     const pool = await startPool(fake, { size });
     await pool.run({ op: 'create', args: [] }, { defines: { key: 'm1', teardown: { op: 'dispose', args: [] } } });
+    for (const id of [1, 2]) {
+      await pool.run({ op: 'upload', args: [] }, { defines: { key: matrixKey(id), teardown: { op: 'release', args: [] } } });
+    }
     return { fake, pool, attn: new AttentionHandle({ pool, sharedMemory: true, progress() {} }, 1, 'm1', info) };
   }
 
   it('from MIN_PART_KEYS keys per worker, each worker takes one range and the partials merge', async () => {
     const { fake, pool, attn } = await splitting();
     const n = 2 * MIN_PART_KEYS;
-    const out = await attn.compute(Float32Array.of(1, 0), new Float32Array(2 * n), new Float32Array(2 * n));
+    const out = await attn.compute(Float32Array.of(1, 0), ...uploaded(n));
     const calls = fake.workers.map((w) => ops(w, 'call').map((m) => [m.args[1], m.args[2].options.keyStart, m.args[2].options.keyStop]));
     assert.deepEqual(calls.flat().sort((a, b) => a[1] - b[1]), [['compute_partial', 0, 4096], ['compute_partial', 4096, 8192]]);
     assert.ok(calls.every((c) => c.length === 1), 'one range per worker');
@@ -199,10 +206,13 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
     await pool.close();
   });
 
-  it('fewer keys, a single worker, a position or extras: one plain compute', async () => {
-    for (const [size, n, options] of [[2, 2 * MIN_PART_KEYS - 1, undefined], [1, 4 * MIN_PART_KEYS, undefined], [2, 4 * MIN_PART_KEYS, { position: 3 }]]) {
+  it('fewer keys, one worker, a position, or keys sent with the call: one plain compute', async () => {
+    const many = 4 * MIN_PART_KEYS;
+    const sent = [new Float32Array(2 * many), new Float32Array(2 * many)];
+    const cases = [[2, uploaded(2 * MIN_PART_KEYS - 1)], [1, uploaded(many)], [2, uploaded(many), { position: 3 }], [2, sent]];
+    for (const [size, [keys, values], options] of cases) {
       const { fake, pool, attn } = await splitting(size);
-      await attn.compute(Float32Array.of(1, 0), new Float32Array(2 * n), new Float32Array(2 * n), options);
+      await attn.compute(Float32Array.of(1, 0), keys, values, options);
       assert.deepEqual(fake.workers.flatMap((w) => ops(w, 'call').map((m) => m.args[1])), ['compute']);
       await pool.close();
     }

@@ -79,7 +79,7 @@ describe('handles', () => {
 });
 
 describe("one query's keys split across workers (flash-decoding)", () => {
-  it('equals one worker and a float64 formula, uploaded or sent, with blind key ranges', async () => {
+  it('equals one worker and a float64 formula (uploaded: split; sent: whole), with blind key ranges', async () => {
     const n = 9000, d = 16;
     const q = random(d, 3).map((x) => 4 * x), k = random(n * d, 5), v = random(n * 3, 7);
     for (const [name, config, scale] of [['flash', { blockSize: 32 }, 0.25], ['scaled_dot', { temperature: 0.5 }, 0.5]]) {
@@ -104,11 +104,11 @@ describe("one query's keys split across workers (flash-decoding)", () => {
   it('a bad input in a split call rejects with the same typed error', async () => {
     const n = 8192, d = 4;
     const attn = await two.create('scaled_dot', { dim: d });
-    const k = random(n * d, 9);
-    k[7000 * d] = Number.NaN;
-    await assert.rejects(attn.compute(random(d, 1), k, random(n, 2)), { name: 'InvalidInputError' });
-    await assert.rejects(attn.compute(random(d, 1), random(n * d, 3), random(n - 1, 2)), { name: 'DimensionMismatchError' });
-    await attn.dispose();
+    const [K, V, short] = [await two.upload(random(n * d, 3), { rows: n }), await two.upload(random(n, 2), { rows: n }),
+      await two.upload(random(n - 1, 2), { rows: n - 1 })];
+    await assert.rejects(attn.compute(Float32Array.of(1, Number.NaN, 0, 0), K, V), { name: 'InvalidInputError' });
+    await assert.rejects(attn.compute(random(d, 1), K, short), { name: 'DimensionMismatchError' });
+    await Promise.all([attn.dispose(), K.dispose(), V.dispose(), short.dispose()]);
   });
 });
 

@@ -90,24 +90,20 @@ export class AttentionHandle {
     const single = { query: q, ...kv, mask, options: sent };
     const parts = method === 'compute' ? this.#keyParts(single) : 1;
     if (parts <= 1) return this.#send(method, single, call);
-    return splitKeys(single, parts, {
-      sharing: this.#context.sharedMemory,
-      send: (inputs) => this.#send('compute_partial', inputs, call),
-    });
+    return splitKeys(single, parts, (inputs) => this.#send('compute_partial', inputs, call));
   }
 
   /**
    * Workers to split one query's keys across (flash-decoding; 1: not split): for a
    * mechanism whose key partials merge exactly (info.keyPartials), no per-call position or
-   * extras, at least MIN_PART_KEYS keys each, keys and values uploaded or shared (never
-   * copied to every worker).
+   * extras, keys and values uploaded, at least MIN_PART_KEYS keys each. Keys and values
+   * sent with the call are not split: each worker would copy all of them into Python
+   * (flash 1 x 10,000 took 12-20 ms split against 15 whole, and 180 once in the benchmark).
    */
   #keyParts({ query, keys, values, options }) {
-    const reachable = (flat) => flat !== null && (flat.resident !== undefined || this.#context.sharedMemory);
+    const uploaded = keys.resident !== undefined && values?.resident !== undefined;
     const plain = this.info.keyPartials && !this.info.stateful && options.position == null && !options.extras;
-    if (!plain || keys.rows === undefined || query.data?.length !== this.info.dim || !reachable(keys) || !reachable(values)) {
-      return 1;
-    }
+    if (!plain || !uploaded || query.data?.length !== this.info.dim) return 1;
     return Math.min(this.#context.pool.workers, Math.floor(keys.rows / MIN_PART_KEYS));
   }
 

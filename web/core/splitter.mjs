@@ -86,18 +86,16 @@ export function mergePartials(parts) {
  * Run one query as `parts` key ranges, one `compute_partial` each, and merge them.
  * @param {{ query: import('./matrix.mjs').Flat, keys: import('./matrix.mjs').Flat,
  *   values: import('./matrix.mjs').Flat, mask: import('./matrix.mjs').Flat, options: object }} single
- *   `keys` with known rows; keys, values and mask go whole to every part (uploaded, or
- *   shared), each part reads its range
+ *   uploaded keys and values (each part names its range of them) and the query and mask
+ *   that every part gets whole
  * @param {number} parts
- * @param {{ sharing: boolean, send(inputs: object): Promise<Float64Array> }} how
+ * @param {(inputs: object) => Promise<Float64Array>} send runs one part
  * @returns {Promise<Float32Array>}
  */
-export async function splitKeys({ query, keys, values, mask, options }, parts, { sharing, send }) {
-  const once = (flat) => flat && { ...flat, data: sharing ? shared(flat.data) : flat.data, fresh: false };
-  const [k, v] = [once(keys), once(values)];
+export async function splitKeys({ query, keys, values, mask, options }, parts, send) {
   const ranges = splitRows(keys.rows, parts);
   const partials = await Promise.all(ranges.map(([keyStart, keyStop]) => send({
-    query: { ...query, fresh: false }, keys: k, values: v, mask: { ...mask, fresh: false },
+    query: { ...query, fresh: false }, keys, values, mask: { ...mask, fresh: false },
     options: { ...options, keyStart, keyStop },
   })));
   return mergePartials(partials);
