@@ -6,7 +6,8 @@ with plain values. Mechanisms are reached only through the registry, and called 
 through their public methods. An array arrives as a flat typed array (in Pyodide a
 ``JsProxy``, copied once into NumPy by ``to_memoryview``; anything NumPy can read on
 CPython) or as the id of an uploaded matrix, plus an optional row count; results leave as
-float32 ``ndarray``s, which :func:`to_js` copies once into a JavaScript ``Float32Array``.
+float32 ``ndarray``s, which :func:`to_js` copies once into a JavaScript ``Float32Array``
+(:func:`call_to_js` does both in one call from JavaScript).
 Every check happens in the package's one validation module.
 
 On failure a function raises, after recording the error as JSON for :func:`take_error`,
@@ -30,7 +31,7 @@ from .registry import mechanisms as registered_names
 from .registry import resolve
 
 __all__ = [
-    "METHODS", "to_js", "mechanisms", "describe", "create", "call", "dispose", "upload", "release",
+    "METHODS", "to_js", "mechanisms", "describe", "create", "call", "call_to_js", "dispose", "upload", "release",
     "load_model", "encode", "dispose_model", "views", "take_error",
 ]
 
@@ -216,6 +217,12 @@ def call(
     queries = _matrix(query, "queries", rows=query_rows, cols=attn.dim)
     rows_of = None if row_offset is None else (row_offset, total_rows)
     return getattr(attn, method)(queries, *inputs, causal=causal, rows=rows_of, **extras)
+
+
+def call_to_js(*args: Any) -> Any:
+    """:func:`call`'s result as a JavaScript typed array (:func:`to_js`), in the same call
+    from JavaScript: no proxy of the ndarray, no second crossing (Pyodide only)."""
+    return to_js(call(*args))
 
 
 def _partial(

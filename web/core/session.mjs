@@ -80,7 +80,7 @@ export class PythonSession {
     this.#readBinary = readBinary;
     const module = py.pyimport('ruvector_attention.bridge');
     this.#bridge = {};
-    const names = ['to_js', 'mechanisms', 'describe', 'create', 'call', 'dispose', 'upload', 'release'];
+    const names = ['to_js', 'mechanisms', 'describe', 'create', 'call_to_js', 'dispose', 'upload', 'release'];
     for (const name of [...names, 'views', 'load_model', 'encode', 'dispose_model', 'take_error']) {
       this.#bridge[name] = module[name].copy();
     }
@@ -129,16 +129,16 @@ export class PythonSession {
    * causal, position, rowOffset, totalRows, extras, keyStart, keyStop). Each typed array is
    * copied once, into NumPy, by the bridge (`to_memoryview`); options travel as positional
    * scalars (extras, rare and free-form, as JSON). Returns a fresh Float32Array (the result
-   * copied out once; a Float64Array for `compute_partial`).
+   * copied out once, by bridge.call_to_js; a Float64Array for `compute_partial`).
    */
   call(handle, method, { query, keys, values = null, mask = null, options = {} }) {
     const { queryRows = null, valuesRows = null, maskRows = null, causal = null, position = null } = options;
     const { rowOffset = null, totalRows = null, extras = null, keyStart = null, keyStop = null } = options;
-    return this.#copyOut(this.#invoke(
-      'call', handle, method, query, keys, values, mask,
+    return this.#invoke(
+      'call_to_js', handle, method, query, keys, values, mask,
       queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
       extras === null ? null : JSON.stringify(toSnakeCase(extras)), keyStart, keyStop,
-    ));
+    );
   }
 
   /**
