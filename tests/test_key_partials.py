@@ -11,7 +11,7 @@ import pytest
 
 import ruvector_attention as ra
 from ruvector_attention import bridge
-from ruvector_attention.errors import DimensionMismatchError, InvalidConfigError, InvalidInputError
+from ruvector_attention.errors import DimensionMismatchError, InputTooLargeError, InvalidConfigError, InvalidInputError
 from ruvector_attention.kernels.partials import finish, merge
 
 MECHANISMS = [("scaled_dot", {"temperature": 0.5}), ("scaled_dot", {"scale": 0.3}), ("flash", {"block_size": 8})]
@@ -95,6 +95,15 @@ def test_the_bridge_takes_key_ranges_of_uploaded_and_sent_matrices(rng):
             bridge.call(901, "compute_partial", q, 902, 903, None, key_start=True, key_stop=2)
         with pytest.raises(DimensionMismatchError, match="one row per key"):
             bridge.call(901, "compute_partial", q, 902, v[:40].ravel(), None, values_rows=40, key_start=0, key_stop=20)
+        # a part sent alone, with the whole call's key count
+        alone = bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), mask[:20], key_total=50)
+        np.testing.assert_allclose(alone, parts[0], rtol=1e-6)
+        with pytest.raises(InvalidInputError, match="key part"):
+            bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=10)
+        with pytest.raises(InvalidConfigError, match="key_total"):
+            bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=True)
+        with pytest.raises(InputTooLargeError):
+            bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=ra.MAX_KEYS + 1)
         with pytest.raises(DimensionMismatchError, match="mask"):
             bridge.call(901, "compute_partial", q, 902, 903, mask[:49], key_start=0, key_stop=20)
     finally:

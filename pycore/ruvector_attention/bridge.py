@@ -186,6 +186,7 @@ def call(
     extras_json: str | None = None,
     key_start: int | None = None,
     key_stop: int | None = None,
+    key_total: int | None = None,
 ) -> np.ndarray:
     """``method`` (one of :data:`METHODS`) of mechanism ``handle`` on flat inputs.
 
@@ -196,7 +197,8 @@ def call(
     rope's ``{"distances": [...]}``), and ``row_offset``/``total_rows`` make the queries
     rows ``row_offset..`` of a batch of ``total_rows``. ``compute_partial`` returns the
     partial as one float64 array ``[μ, ℓ, a...]``, over keys ``key_start..key_stop`` (of the
-    keys, the values and a shared mask row) when they are given.
+    keys, the values and a shared mask row) when they are given; ``key_total``: the keys
+    are a part of that many (the whole call's count, held to ``ra.MAX_KEYS``).
     """
     attn = _handle(handle)
     if method not in METHODS:
@@ -209,7 +211,7 @@ def call(
     inputs.append(_mask(mask, mask_rows))
     extras = json.loads(extras_json) if extras_json else {}
     if method == "compute_partial":
-        return _partial(attn, _flat(query), inputs, key_start, key_stop, extras)
+        return _partial(attn, _flat(query), inputs, (key_start, key_stop, key_total), extras)
     if not method.endswith("_batch"):
         if position is not None:
             extras["position"] = position
@@ -226,19 +228,23 @@ def call_to_js(*args: Any) -> Any:
 
 
 def _partial(
-    attn: Attention, query: np.ndarray, inputs: list[Any], start: Any, stop: Any, extras: dict[str, Any]
+    attn: Attention, query: np.ndarray, inputs: list[Any], part: tuple[Any, Any, Any], extras: dict[str, Any]
 ) -> np.ndarray:
-    """``attn.compute_partial`` over keys ``start..stop`` (all when not given), as ``[μ, ℓ, a...]``."""
+    """``attn.compute_partial`` as ``[μ, ℓ, a...]``, over keys ``start..stop`` of ``part =
+    (start, stop, total)`` when given, the whole call having ``total`` keys when given."""
     keys, values, mask = inputs
+    start, stop, total = part
+    n = keys.shape[0]
+    if total is not None:
+        check.key_part(0, n, check.positive_int("key_total", total))
+    limits.check_keys(n if total is None else total)  # the whole call's keys, as for compute
     if start is not None or stop is not None:
-        n = keys.shape[0]
-        limits.check_keys(n)  # the whole call's keys, as for compute
-        part = check.key_part(start, stop, n)
+        rows = check.key_part(start, stop, n)
         if values is not None:
             check.one_row_per_key(values.shape[0], n)
-            values = values[part]
-        mask = None if mask is None else check.as_mask(mask, 1, n, single=True)[0, part]
-        keys = keys[part]
+            values = values[rows]
+        mask = None if mask is None else check.as_mask(mask, 1, n, single=True)[0, rows]
+        keys = keys[rows]
     stats = attn.compute_partial(query, keys, values, mask, **extras)
     return np.concatenate([stats.max.reshape(-1), stats.total.reshape(-1), stats.weighted.reshape(-1)])
 

@@ -206,10 +206,22 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
     await pool.close();
   });
 
-  it('fewer keys, one worker, a position, or keys sent with the call: one plain compute', async () => {
+  it('keys sent with the call: each worker gets a copy of its rows and the whole count', async () => {
+    const { fake, pool, attn } = await splitting();
+    const n = 2 * MIN_PART_KEYS;
+    const keys = Float32Array.from({ length: 2 * n }, (_, i) => i), values = new Float32Array(3 * n);
+    await attn.compute(Float32Array.of(1, 0), keys, values, { mask: new Uint8Array(n).fill(1) });
+    const parts = fake.workers.flatMap((w) => ops(w, 'call').map((m) => m.args[2])).sort((a, b) => a.keys[0] - b.keys[0]);
+    assert.deepEqual(parts.map((p) => [p.keys.length, p.keys[0], p.values.length, p.mask.length, p.options.keyTotal, p.options.keyStart]),
+      [[n, 0, 1.5 * n, n / 2, n, undefined], [n, n, 1.5 * n, n / 2, n, undefined]]);
+    await pool.close();
+  });
+
+  it('fewer keys, one worker, a position, mixed or odd inputs: one plain compute', async () => {
     const many = 4 * MIN_PART_KEYS;
     const sent = [new Float32Array(2 * many), new Float32Array(2 * many)];
-    const cases = [[2, uploaded(2 * MIN_PART_KEYS - 1)], [1, uploaded(many)], [2, uploaded(many), { position: 3 }], [2, sent]];
+    const cases = [[2, uploaded(2 * MIN_PART_KEYS - 1)], [1, uploaded(many)], [2, uploaded(many), { position: 3 }],
+      [2, [sent[0], uploaded(many)[1]]], [2, sent, { mask: new Uint8Array(many + 1) }], [2, [sent[0], new Float32Array(2 * many + 1)]]];
     for (const [size, [keys, values], options] of cases) {
       const { fake, pool, attn } = await splitting(size);
       await attn.compute(Float32Array.of(1, 0), keys, values, options);

@@ -79,7 +79,7 @@ describe('handles', () => {
 });
 
 describe("one query's keys split across workers (flash-decoding)", () => {
-  it('equals one worker and a float64 formula (uploaded: split; sent: whole), with blind key ranges', async () => {
+  it('equals one worker and a float64 formula, uploaded or sent, with blind key ranges', async () => {
     const n = 9000, d = 16;
     const q = random(d, 3).map((x) => 4 * x), k = random(n * d, 5), v = random(n * 3, 7);
     for (const [name, config, scale] of [['flash', { blockSize: 32 }, 0.25], ['scaled_dot', { temperature: 0.5 }, 0.5]]) {
@@ -108,6 +108,9 @@ describe("one query's keys split across workers (flash-decoding)", () => {
       await two.upload(random(n - 1, 2), { rows: n - 1 })];
     await assert.rejects(attn.compute(Float32Array.of(1, Number.NaN, 0, 0), K, V), { name: 'InvalidInputError' });
     await assert.rejects(attn.compute(random(d, 1), K, short), { name: 'DimensionMismatchError' });
+    const k = random(n * d, 4);
+    k[7000 * d] = Number.NaN; // in the second worker's rows only
+    await assert.rejects(attn.compute(random(d, 1), k, random(n, 2)), { name: 'InvalidInputError' });
     await Promise.all([attn.dispose(), K.dispose(), V.dispose(), short.dispose()]);
   });
 });

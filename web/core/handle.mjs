@@ -11,8 +11,9 @@ import { transferables } from './transfer.mjs';
 const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
 /**
  * Keys per worker below which one query's keys are not split. Measured with 2 workers
- * (Node, dim 128, uploaded keys, interleaved runs): split/whole 0.6-1.5x at 1,000-4,096
- * keys (no gain), 0.7-0.8x at 8,192 and 0.6-0.8x at 10,000.
+ * (Node, dim 128, interleaved runs), split/whole: uploaded keys 0.6-1.5x at 1,000-4,096
+ * keys (no gain), 0.7-0.8x at 8,192 and 0.6-0.8x at 10,000; keys sent with the call 1.2x
+ * at 1,000 and 0.5-0.9x at 10,000.
  */
 export const MIN_PART_KEYS = 4096;
 const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
@@ -96,14 +97,17 @@ export class AttentionHandle {
   /**
    * Workers to split one query's keys across (flash-decoding; 1: not split): for a
    * mechanism whose key partials merge exactly (info.keyPartials), no per-call position or
-   * extras, keys and values uploaded, at least MIN_PART_KEYS keys each. Keys and values
-   * sent with the call are not split: each worker would copy all of them into Python
-   * (flash 1 x 10,000 took 12-20 ms split against 15 whole, and 180 once in the benchmark).
+   * extras, at least MIN_PART_KEYS keys each, keys and values both uploaded (each worker
+   * takes its range of them) or both sent with the call as flat rows (each worker gets a
+   * copy of its rows only; with a mask of one value per key, if any).
    */
-  #keyParts({ query, keys, values, options }) {
-    const uploaded = keys.resident !== undefined && values?.resident !== undefined;
+  #keyParts({ query, keys, values, mask, options }) {
     const plain = this.info.keyPartials && !this.info.stateful && options.position == null && !options.extras;
-    if (!plain || !uploaded || query.data?.length !== this.info.dim) return 1;
+    if (!plain || !values || keys.rows === undefined || query.data?.length !== this.info.dim) return 1;
+    const uploaded = keys.resident !== undefined && values.resident !== undefined;
+    const sent = keys.resident === undefined && values.resident === undefined && (values.rows ?? keys.rows) === keys.rows
+      && values.data.length % keys.rows === 0 && (mask.data === null || mask.data.length === keys.rows);
+    if (!uploaded && !sent) return 1;
     return Math.min(this.#context.pool.workers, Math.floor(keys.rows / MIN_PART_KEYS));
   }
 

@@ -126,18 +126,18 @@ export class PythonSession {
   /**
    * Run a method; `args` holds flat `query`, `keys`, `values`, `mask` (typed arrays, or the
    * id of an uploaded matrix) and `options` (camelCase: queryRows, valuesRows, maskRows,
-   * causal, position, rowOffset, totalRows, extras, keyStart, keyStop). Each typed array is
+   * causal, position, rowOffset, totalRows, extras, keyStart, keyStop, keyTotal). Each typed array is
    * copied once, into NumPy, by the bridge (`to_memoryview`); options travel as positional
    * scalars (extras, rare and free-form, as JSON). Returns a fresh Float32Array (the result
    * copied out once, by bridge.call_to_js; a Float64Array for `compute_partial`).
    */
   call(handle, method, { query, keys, values = null, mask = null, options = {} }) {
     const { queryRows = null, valuesRows = null, maskRows = null, causal = null, position = null } = options;
-    const { rowOffset = null, totalRows = null, extras = null, keyStart = null, keyStop = null } = options;
+    const { rowOffset = null, totalRows = null, extras = null, keyStart = null, keyStop = null, keyTotal = null } = options;
     return this.#invoke(
       'call_to_js', handle, method, query, keys, values, mask,
       queryRows, valuesRows, maskRows, causal, position, rowOffset, totalRows,
-      extras === null ? null : JSON.stringify(toSnakeCase(extras)), keyStart, keyStop,
+      extras === null ? null : JSON.stringify(toSnakeCase(extras)), keyStart, keyStop, keyTotal,
     );
   }
 

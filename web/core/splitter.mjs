@@ -86,17 +86,26 @@ export function mergePartials(parts) {
  * Run one query as `parts` key ranges, one `compute_partial` each, and merge them.
  * @param {{ query: import('./matrix.mjs').Flat, keys: import('./matrix.mjs').Flat,
  *   values: import('./matrix.mjs').Flat, mask: import('./matrix.mjs').Flat, options: object }} single
- *   uploaded keys and values (each part names its range of them) and the query and mask
- *   that every part gets whole
+ *   keys (with known rows) and values both uploaded, each part naming its range of them
+ *   (`keyStart`, `keyStop`), or both flat, each part getting a copy of its rows (and of
+ *   its values of a one-row mask) and the whole call's key count (`keyTotal`, for Python's
+ *   limit); every part gets the query whole
  * @param {number} parts
  * @param {(inputs: object) => Promise<Float64Array>} send runs one part
  * @returns {Promise<Float32Array>}
  */
 export async function splitKeys({ query, keys, values, mask, options }, parts, send) {
+  const width = (flat) => flat.cols ?? flat.data.length / keys.rows;
+  const part = (keyStart, keyStop) => (keys.resident !== undefined
+    ? { keys, values, mask: { ...mask, fresh: false }, options: { ...options, keyStart, keyStop } }
+    : {
+      keys: rowsOf({ data: keys.data, cols: width(keys) }, keyStart, keyStop),
+      values: rowsOf({ data: values.data, cols: width(values) }, keyStart, keyStop),
+      mask: mask.data === null ? mask : { data: mask.data.slice(keyStart, keyStop), rows: 0, fresh: true },
+      options: { ...options, keyTotal: keys.rows },
+    });
   const ranges = splitRows(keys.rows, parts);
-  const partials = await Promise.all(ranges.map(([keyStart, keyStop]) => send({
-    query: { ...query, fresh: false }, keys, values, mask: { ...mask, fresh: false },
-    options: { ...options, keyStart, keyStop },
-  })));
+  const query1 = { ...query, fresh: false }; // every part reads it: cloned, never moved
+  const partials = await Promise.all(ranges.map(([start, stop]) => send({ query: query1, ...part(start, stop) })));
   return mergePartials(partials);
 }
