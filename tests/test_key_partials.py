@@ -62,6 +62,12 @@ def test_mechanisms_without_exact_partials_refuse(rng, name, options):
         attn.compute_partial(rng.normal(size=8), rng.normal(size=(4, 8)), rng.normal(size=(4, 8)))
 
 
+def test_per_call_extras_are_refused_typed(rng):
+    attn = ra.create("flash", dim=4)
+    with pytest.raises(InvalidConfigError, match="unexpected keyword"):
+        attn.compute_partial(rng.normal(size=4), rng.normal(size=(3, 4)), rng.normal(size=(3, 2)), position=2)
+
+
 def test_dropout_in_training_has_no_exact_partials(rng):
     attn = ra.create("scaled_dot", dim=8, dropout=0.5).train()
     with pytest.raises(InvalidConfigError):
@@ -98,7 +104,7 @@ def test_the_bridge_takes_key_ranges_of_uploaded_and_sent_matrices(rng):
         # a part sent alone, with the whole call's key count
         alone = bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), mask[:20], key_total=50)
         np.testing.assert_allclose(alone, parts[0], rtol=1e-6)
-        with pytest.raises(InvalidInputError, match="key part"):
+        with pytest.raises(InvalidInputError, match="key_total 10 is less than the 20 keys"):
             bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=10)
         with pytest.raises(InvalidConfigError, match="key_total"):
             bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=True)

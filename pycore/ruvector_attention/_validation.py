@@ -51,7 +51,8 @@ def _ragged_error(value: Any, name: str) -> DimensionMismatchError:
 class Checked:
     """A read-only float32 array that has passed :func:`as_array` once (resident data
     of the JS bridge); validation returns it without checking its values again. Its data
-    starts on a cache line (:func:`~.kernels.numeric.aligned_copy`): it is read at every call."""
+    starts on a cache line (:func:`~.kernels.numeric.aligned_copy`): it is read at every
+    call (a slice of its rows need not)."""
 
     __slots__ = ("array",)
 
@@ -246,6 +247,14 @@ def key_part(start: Any, stop: Any, count: int) -> slice:
     if not ints or not 0 <= start < stop <= count:
         raise InvalidInputError(f"a key part must be start..stop with 0 <= start < stop <= {count}, got {start!r}..{stop!r}")
     return slice(int(start), int(stop))
+
+
+def key_total(total: Any, count: int) -> int:
+    """``total``: the keys of a whole call of which ``count`` were sent (one worker's part)."""
+    total = positive_int("key_total", total)
+    if count > total:
+        raise InvalidInputError(f"key_total {total} is less than the {count} keys sent")
+    return total
 
 
 def known_keywords(owner: str, given: dict[str, Any], allowed: frozenset[str]) -> None:

@@ -187,17 +187,18 @@ class Attention(abc.ABC):
         None for every other mechanism."""
         return None
 
-    def compute_partial(self, query: Any, keys: Any, values: Any, mask: Any = None) -> Partial:
+    def compute_partial(self, query: Any, keys: Any, values: Any, mask: Any = None, **extras: Any) -> Partial:
         r"""The softmax partial of one query ``(d,)`` over a chunk of keys: its largest
         visible score ``μ``, ``ℓ = Σ_j e^{s_j - μ}`` and ``a = Σ_j e^{s_j - μ} v_j`` (float64,
         ``(1, 1, 1)``, ``(1, 1, 1)``, ``(1, 1, dv)``). The partials of disjoint chunks merge
         exactly into :meth:`compute` over all of them (:func:`~.kernels.partials.merge`, then
         ``finish``): how a pool of workers splits one query's keys. Only where
-        :attr:`partial_scale` is set; elsewhere :class:`InvalidConfigError`."""
+        :attr:`partial_scale` is set; elsewhere :class:`InvalidConfigError` (as for per-call
+        ``extras``, which none of these mechanisms takes)."""
         scale = self.partial_scale
         if scale is None:
             raise InvalidConfigError(f"{self.name} has no exact key partials (scaled_dot and flash have)")
-        q, k, v, ctx = self._context(query, keys, check.required(values, "values"), mask, single=True, extras={})
+        q, k, v, ctx = self._context(query, keys, check.required(values, "values"), mask, single=True, extras=extras)
         return attention_partial(q, k, v, scale, ctx.vis.dense())
 
     def _weights_of(self, queries: np.ndarray, keys: np.ndarray, values: None, ctx: CallContext) -> np.ndarray:

@@ -6,8 +6,8 @@ with plain values. Mechanisms are reached only through the registry, and called 
 through their public methods. An array arrives as a flat typed array (in Pyodide a
 ``JsProxy``, copied once into NumPy by ``to_memoryview``; anything NumPy can read on
 CPython) or as the id of an uploaded matrix, plus an optional row count; results leave as
-float32 ``ndarray``s, which :func:`to_js` copies once into a JavaScript ``Float32Array``
-(:func:`call_to_js` does both in one call from JavaScript).
+float32 ``ndarray``s (a partial as float64), which :func:`to_js` copies once into a
+JavaScript typed array (:func:`call_to_js` does both in one call from JavaScript).
 Every check happens in the package's one validation module.
 
 On failure a function raises, after recording the error as JSON for :func:`take_error`,
@@ -70,13 +70,12 @@ def take_error() -> str | None:
     return error
 
 
-def to_js(array: np.ndarray) -> Any:
-    """A result as a new JavaScript ``Float32Array`` (a ``Float64Array`` for a float64 one,
-    a partial) (Pyodide only): one copy, made here with ``assign``, which is several times
-    cheaper for small results than JS mapping the array's buffer (``getBuffer``)."""
+def to_js(array: np.ndarray, wide: bool = False) -> Any:
+    """A result as a new JavaScript ``Float32Array`` (a ``Float64Array`` when ``wide``)
+    (Pyodide only): one copy, made here with ``assign``, which is several times cheaper for
+    small results than JS mapping the array's buffer (``getBuffer``)."""
     import js  # Pyodide's bridge to the JavaScript realm
 
-    wide = array.dtype == np.float64
     out = (js.Float64Array if wide else js.Float32Array).new(array.size)
     out.assign(np.ascontiguousarray(array, dtype=np.float64 if wide else np.float32))
     return out
@@ -210,11 +209,11 @@ def call(
         inputs.append(None if values is None else _matrix(values, "values", rows=rows))
     inputs.append(_mask(mask, mask_rows))
     extras = json.loads(extras_json) if extras_json else {}
+    if not method.endswith("_batch") and position is not None:
+        extras["position"] = position
     if method == "compute_partial":
         return _partial(attn, _flat(query), inputs, (key_start, key_stop, key_total), extras)
     if not method.endswith("_batch"):
-        if position is not None:
-            extras["position"] = position
         return getattr(attn, method)(_flat(query), *inputs, **extras)
     queries = _matrix(query, "queries", rows=query_rows, cols=attn.dim)
     rows_of = None if row_offset is None else (row_offset, total_rows)
@@ -222,9 +221,10 @@ def call(
 
 
 def call_to_js(*args: Any) -> Any:
-    """:func:`call`'s result as a JavaScript typed array (:func:`to_js`), in the same call
-    from JavaScript: no proxy of the ndarray, no second crossing (Pyodide only)."""
-    return to_js(call(*args))
+    """:func:`call`'s result as a JavaScript typed array (:func:`to_js`; a ``Float64Array``
+    for ``compute_partial``), in the same call from JavaScript: no proxy of the ndarray, no
+    second crossing (Pyodide only)."""
+    return to_js(call(*args), wide=args[1] == "compute_partial")
 
 
 def _partial(
@@ -235,9 +235,7 @@ def _partial(
     keys, values, mask = inputs
     start, stop, total = part
     n = keys.shape[0]
-    if total is not None:
-        check.key_part(0, n, check.positive_int("key_total", total))
-    limits.check_keys(n if total is None else total)  # the whole call's keys, as for compute
+    limits.check_keys(n if total is None else check.key_total(total, n))  # the whole call's keys
     if start is not None or stop is not None:
         rows = check.key_part(start, stop, n)
         if values is not None:

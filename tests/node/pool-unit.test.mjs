@@ -175,15 +175,16 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
   const info = { name: 'scaled_dot', dim: 2, keyPartials: true, stateful: false, splittable: true };
   /** Keys and values uploaded as matrices 1 and 2, n rows of 2. */
   const uploaded = (n) => [new ResidentMatrix(1, n, 2, () => {}), new ResidentMatrix(2, n, 2, () => {})];
-  /** A handle on fake workers that answer compute_partial with the partial of their range:
-   * μ = the range's start, ℓ = its length, a = [start, 1]. */
-  async function splitting(size = 2) {
+  /** The partial of a range of uploaded keys: μ = its start / 4096, ℓ = its length, a = [start, 1]. */
+  const partialOfRange = ({ keyStart, keyStop }) => ({
+    ok: true, result: Float64Array.of(keyStart / 4096, keyStop - keyStart, keyStart, 1),
+  });
+  /** A handle on fake workers that answer compute_partial with `answer(options)`. */
+  async function splitting(size = 2, answer = partialOfRange) {
     const fake = fakeWorkers((worker, m) => {
       if (m.op !== 'call') return { ok: true, result: null };
       const [, method, { options }] = m.args;
-      if (method !== 'compute_partial') return { ok: true, result: Float32Array.of(-1, -1) };
-      const { keyStart, keyStop } = options;
-      return { ok: true, result: Float64Array.of(keyStart / 4096, keyStop - keyStart, keyStart, 1) };
+      return method === 'compute_partial' ? answer(options) : { ok: true, result: Float32Array.of(-1, -1) };
     });
     const pool = await startPool(fake, { size });
     await pool.run({ op: 'create', args: [] }, { defines: { key: 'm1', teardown: { op: 'dispose', args: [] } } });
@@ -228,6 +229,16 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
       assert.deepEqual(fake.workers.flatMap((w) => ops(w, 'call').map((m) => m.args[1])), ['compute']);
       await pool.close();
     }
+  });
+
+  it('when ranges fail, the call rejects with the first range\'s error', async () => {
+    const { pool, attn } = await splitting(2, ({ keyStart }) => ({
+      ok: false, error: { name: 'InvalidInputError', message: `range from ${keyStart}`, details: {} },
+    }));
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(attn.compute(Float32Array.of(1, 0), ...uploaded(2 * MIN_PART_KEYS)), { name: 'InvalidInputError', message: 'range from 0' });
+    }
+    await pool.close();
   });
 
   it('mergePartials: blind parts add nothing, all blind gives zeros', () => {

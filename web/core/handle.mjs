@@ -47,7 +47,7 @@ export class AttentionHandle {
     this.#context = context;
     this.#handle = handle;
     this.#key = key;
-    /** {name, dim, numHeads, config, complexity, splittable, stateful, valuesMatchDim} */
+    /** {name, dim, numHeads, config, complexity, splittable, stateful, valuesMatchDim, keyPartials} */
     this.info = info;
   }
 
@@ -102,7 +102,7 @@ export class AttentionHandle {
    * copy of its rows only; with a mask of one value per key, if any).
    */
   #keyParts({ query, keys, values, mask, options }) {
-    const plain = this.info.keyPartials && !this.info.stateful && options.position == null && !options.extras;
+    const plain = this.info.keyPartials && options.position == null && !options.extras;
     if (!plain || !values || keys.rows === undefined || query.data?.length !== this.info.dim) return 1;
     const uploaded = keys.resident !== undefined && values.resident !== undefined;
     const sent = keys.resident === undefined && values.resident === undefined && (values.rows ?? keys.rows) === keys.rows

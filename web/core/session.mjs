@@ -87,8 +87,8 @@ export class PythonSession {
     module.destroy();
   }
 
-  /** A float32 (float64) ndarray proxy's values as a fresh Float32Array (Float64Array)
-   * (one copy, made by bridge.to_js); the proxy is destroyed. */
+  /** A float32 ndarray proxy's values as a fresh Float32Array (one copy, made by
+   * bridge.to_js); the proxy is destroyed. */
   #copyOut(array) {
     try {
       return this.#bridge.to_js(array);

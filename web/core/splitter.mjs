@@ -105,7 +105,10 @@ export async function splitKeys({ query, keys, values, mask, options }, parts, s
       options: { ...options, keyTotal: keys.rows },
     });
   const ranges = splitRows(keys.rows, parts);
-  const query1 = { ...query, fresh: false }; // every part reads it: cloned, never moved
-  const partials = await Promise.all(ranges.map(([start, stop]) => send({ query: query1, ...part(start, stop) })));
-  return mergePartials(partials);
+  const sharedQuery = { ...query, fresh: false }; // every part reads it: cloned, never moved
+  const pending = ranges.map(([start, stop]) => send({ query: sharedQuery, ...part(start, stop) }));
+  const settled = await Promise.allSettled(pending);
+  const failed = settled.find((result) => result.status === 'rejected'); // the first range's, whoever answers first
+  if (failed) throw failed.reason;
+  return mergePartials(settled.map((result) => result.value));
 }

@@ -55,7 +55,7 @@ export interface MechanismInfo {
   /** Whether values must have `dim` columns (learned value projections). */
   valuesMatchDim: boolean;
   /** Whether one query's keys may be split across workers, their softmax partials merged
-   * exactly (`scaled_dot`, `flash`): `compute` does so from 8,192 keys. */
+   * exactly (`scaled_dot`, `flash`): `compute` does so from 8,192 keys on 2 or more workers. */
   keyPartials: boolean;
 }
 

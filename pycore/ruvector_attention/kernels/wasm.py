@@ -86,7 +86,7 @@ def _mask_bytes(mask: np.ndarray | None, m: int, n: int) -> np.ndarray | None:
 
 
 class WasmKernels:
-    """The module's exports as typed ``ctypes`` functions on NumPy arrays."""
+    """The module's exports as ``ctypes`` functions on NumPy arrays (see :data:`_RESULTS`)."""
 
     def __init__(self, library: ctypes.CDLL) -> None:
         for name, result in _RESULTS.items():
@@ -171,6 +171,8 @@ class WasmKernels:
             return None
         (m, d), (n, dv) = queries.shape[-2:], values.shape[-2:]
         batch = queries.shape[0] if queries.ndim == 3 else 1
+        if stats is not None and not (stats.dtype == f32 and stats.flags.c_contiguous and stats.size >= 2 * batch * m):
+            return None
         queries, keys, values = np.ascontiguousarray(queries), np.ascontiguousarray(keys), np.ascontiguousarray(values)
         pattern = _mask_bytes(mask, m, n)
         out = np.empty((*queries.shape[:-1], dv), dtype=np.float32)
