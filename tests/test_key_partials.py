@@ -101,15 +101,27 @@ def test_the_bridge_takes_key_ranges_of_uploaded_and_sent_matrices(rng):
             bridge.call(901, "compute_partial", q, 902, 903, None, key_start=True, key_stop=2)
         with pytest.raises(DimensionMismatchError, match="one row per key"):
             bridge.call(901, "compute_partial", q, 902, v[:40].ravel(), None, values_rows=40, key_start=0, key_stop=20)
-        # a part sent alone, with the whole call's key count
-        alone = bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), mask[:20], key_total=50)
-        np.testing.assert_allclose(alone, parts[0], rtol=1e-6)
+        # a part sent alone: rows 0..20 of a call of 50 keys
+        def sent(keys, total, start=0, stop=20, mask=None):
+            rows = len(keys) // 8
+            values = v[start : start + rows].ravel()
+            return bridge.call(
+                901, "compute_partial", q, keys, values, mask, key_start=start, key_stop=stop, key_total=total
+            )
+
+        np.testing.assert_allclose(sent(k[:20].ravel(), 50, mask=mask[:20]), parts[0], rtol=1e-6)
         with pytest.raises(InvalidInputError, match="key_total 10 is less than the 20 keys"):
-            bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=10)
+            sent(k[:20].ravel(), 10)
         with pytest.raises(InvalidConfigError, match="key_total"):
-            bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=True)
+            sent(k[:20].ravel(), True)
         with pytest.raises(InputTooLargeError):
-            bridge.call(901, "compute_partial", q, k[:20].ravel(), v[:20].ravel(), None, key_total=ra.MAX_KEYS + 1)
+            sent(k[:20].ravel(), ra.MAX_KEYS + 1)
+        with pytest.raises(InvalidInputError, match="are 10 rows, but 20 were sent"):
+            sent(k[:20].ravel(), 50, 0, 10)
+        bad = k[20:40].copy()
+        bad[3, 1] = np.nan
+        with pytest.raises(InvalidInputError, match=r"index \(3, 1\).*keys 20..40 of 50"):
+            sent(bad.ravel(), 50, 20, 40)
         with pytest.raises(DimensionMismatchError, match="mask"):
             bridge.call(901, "compute_partial", q, 902, 903, mask[:49], key_start=0, key_stop=20)
     finally:

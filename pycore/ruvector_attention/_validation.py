@@ -245,7 +245,9 @@ def key_part(start: Any, stop: Any, count: int) -> slice:
     """Keys ``start..stop`` of ``count`` (one worker's share of a query's keys), as a slice."""
     ints = all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in (start, stop))
     if not ints or not 0 <= start < stop <= count:
-        raise InvalidInputError(f"a key part must be start..stop with 0 <= start < stop <= {count}, got {start!r}..{stop!r}")
+        raise InvalidInputError(
+            f"a key part must be start..stop with 0 <= start < stop <= {count}, got {start!r}..{stop!r}"
+        )
     return slice(int(start), int(stop))
 
 
@@ -255,6 +257,13 @@ def key_total(total: Any, count: int) -> int:
     if count > total:
         raise InvalidInputError(f"key_total {total} is less than the {count} keys sent")
     return total
+
+
+def key_sent(start: Any, stop: Any, total: int, count: int) -> None:
+    """``count`` keys sent as rows ``start..stop`` of a call's ``total``."""
+    key_part(start, stop, total)
+    if stop - start != count:
+        raise InvalidInputError(f"keys {start}..{stop} are {stop - start} rows, but {count} were sent")
 
 
 def known_keywords(owner: str, given: dict[str, Any], allowed: frozenset[str]) -> None:

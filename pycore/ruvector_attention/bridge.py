@@ -26,6 +26,7 @@ import numpy as np
 from . import _validation as check
 from . import limits, models, viz
 from .base import Attention
+from .kernels.partials import Partial
 from .errors import AttentionError, InvalidConfigError, InvalidInputError
 from .registry import mechanisms as registered_names
 from .registry import resolve
@@ -196,8 +197,8 @@ def call(
     rope's ``{"distances": [...]}``), and ``row_offset``/``total_rows`` make the queries
     rows ``row_offset..`` of a batch of ``total_rows``. ``compute_partial`` returns the
     partial as one float64 array ``[μ, ℓ, a...]``, over keys ``key_start..key_stop`` (of the
-    keys, the values and a shared mask row) when they are given; ``key_total``: the keys
-    are a part of that many (the whole call's count, held to ``ra.MAX_KEYS``).
+    keys, the values and a shared mask row) when they are given; with ``key_total``, the
+    keys sent are those rows of a call with that many keys (held to ``ra.MAX_KEYS``).
     """
     attn = _handle(handle)
     if method not in METHODS:
@@ -230,20 +231,33 @@ def call_to_js(*args: Any) -> Any:
 def _partial(
     attn: Attention, query: np.ndarray, inputs: list[Any], part: tuple[Any, Any, Any], extras: dict[str, Any]
 ) -> np.ndarray:
-    """``attn.compute_partial`` as ``[μ, ℓ, a...]``, over keys ``start..stop`` of ``part =
-    (start, stop, total)`` when given, the whole call having ``total`` keys when given."""
+    """``attn.compute_partial`` as ``[μ, ℓ, a...]``. ``part = (start, stop, total)``: with
+    ``total``, the keys, values and mask sent are rows ``start..stop`` of a call of
+    ``total`` keys (held to ``ra.MAX_KEYS``; an error names those rows); without it, the
+    call takes rows ``start..stop`` of them, when given."""
     keys, values, mask = inputs
     start, stop, total = part
     n = keys.shape[0]
-    limits.check_keys(n if total is None else check.key_total(total, n))  # the whole call's keys
-    if start is not None or stop is not None:
-        rows = check.key_part(start, stop, n)
-        if values is not None:
-            check.one_row_per_key(values.shape[0], n)
-            values = values[rows]
-        mask = None if mask is None else check.as_mask(mask, 1, n, single=True)[0, rows]
-        keys = keys[rows]
-    stats = attn.compute_partial(query, keys, values, mask, **extras)
+    if total is None:
+        limits.check_keys(n)
+        if start is not None or stop is not None:
+            rows = check.key_part(start, stop, n)
+            if values is not None:
+                check.one_row_per_key(values.shape[0], n)
+                values = values[rows]
+            mask = None if mask is None else check.as_mask(mask, 1, n, single=True)[0, rows]
+            keys = keys[rows]
+        return _flat_partial(attn.compute_partial(query, keys, values, mask, **extras))
+    check.key_sent(start, stop, check.key_total(total, n), n)
+    limits.check_keys(total)
+    try:
+        return _flat_partial(attn.compute_partial(query, keys, values, mask, **extras))
+    except InvalidInputError as err:  # say where in the caller's keys
+        raise InvalidInputError(f"{err} (in the part of this call with keys {start}..{stop} of {total})") from None
+
+
+def _flat_partial(stats: Partial) -> np.ndarray:
+    """A partial as one float64 array ``[μ, ℓ, a...]``."""
     return np.concatenate([stats.max.reshape(-1), stats.total.reshape(-1), stats.weighted.reshape(-1)])
 
 

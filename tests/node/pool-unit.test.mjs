@@ -207,14 +207,14 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
     await pool.close();
   });
 
-  it('keys sent with the call: each worker gets a copy of its rows and the whole count', async () => {
+  it('keys sent with the call: each worker gets a copy of its rows, their range and the whole count', async () => {
     const { fake, pool, attn } = await splitting();
     const n = 2 * MIN_PART_KEYS;
     const keys = Float32Array.from({ length: 2 * n }, (_, i) => i), values = new Float32Array(3 * n);
     await attn.compute(Float32Array.of(1, 0), keys, values, { mask: new Uint8Array(n).fill(1) });
     const parts = fake.workers.flatMap((w) => ops(w, 'call').map((m) => m.args[2])).sort((a, b) => a.keys[0] - b.keys[0]);
     assert.deepEqual(parts.map((p) => [p.keys.length, p.keys[0], p.values.length, p.mask.length, p.options.keyTotal, p.options.keyStart]),
-      [[n, 0, 1.5 * n, n / 2, n, undefined], [n, n, 1.5 * n, n / 2, n, undefined]]);
+      [[n, 0, 1.5 * n, n / 2, n, 0], [n, n, 1.5 * n, n / 2, n, n / 2]]);
     await pool.close();
   });
 

@@ -88,8 +88,9 @@ export function mergePartials(parts) {
  *   values: import('./matrix.mjs').Flat, mask: import('./matrix.mjs').Flat, options: object }} single
  *   keys (with known rows) and values both uploaded, each part naming its range of them
  *   (`keyStart`, `keyStop`), or both flat, each part getting a copy of its rows (and of
- *   its values of a one-row mask) and the whole call's key count (`keyTotal`, for Python's
- *   limit); every part gets the query whole
+ *   its values of a one-row mask), their range and the whole call's key count
+ *   (`keyTotal`: Python's limit, and errors that name the caller's rows); every part
+ *   gets the query whole
  * @param {number} parts
  * @param {(inputs: object) => Promise<Float64Array>} send runs one part
  * @returns {Promise<Float32Array>}
@@ -102,7 +103,7 @@ export async function splitKeys({ query, keys, values, mask, options }, parts, s
       keys: rowsOf({ data: keys.data, cols: width(keys) }, keyStart, keyStop),
       values: rowsOf({ data: values.data, cols: width(values) }, keyStart, keyStop),
       mask: mask.data === null ? mask : { data: mask.data.slice(keyStart, keyStop), rows: 0, fresh: true },
-      options: { ...options, keyTotal: keys.rows },
+      options: { ...options, keyStart, keyStop, keyTotal: keys.rows },
     });
   const ranges = splitRows(keys.rows, parts);
   const sharedQuery = { ...query, fresh: false }; // every part reads it: cloned, never moved
