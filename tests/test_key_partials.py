@@ -14,16 +14,9 @@ from ruvector_attention import bridge
 from ruvector_attention.errors import DimensionMismatchError, InputTooLargeError, InvalidConfigError, InvalidInputError
 from ruvector_attention.kernels.partials import finish, merge
 
+from .distributed.oracle import attention as float64_attention
+
 MECHANISMS = [("scaled_dot", {"temperature": 0.5}), ("scaled_dot", {"scale": 0.3}), ("flash", {"block_size": 8})]
-
-
-def softmax_attention64(q, k, v, scale, mask):
-    """``softmax(scale · q·kᵀ) v`` in float64, zeros when no key is visible."""
-    s = np.where(mask, (k.astype(np.float64) @ q.astype(np.float64)) * scale, -np.inf)
-    if not np.isfinite(s.max()):
-        return np.zeros(v.shape[1])
-    w = np.exp(s - s.max())
-    return (w / w.sum()) @ v.astype(np.float64)
 
 
 @pytest.mark.parametrize("name, options", MECHANISMS)
@@ -36,7 +29,7 @@ def test_any_split_merges_into_the_whole(rng, name, options, cuts):
     edges = [0, *cuts, 100]
     parts = [attn.compute_partial(q, k[a:b], v[a:b], mask[a:b]) for a, b in zip(edges[:-1], edges[1:])]
     out = finish(merge(parts))[0, 0]
-    np.testing.assert_allclose(out, softmax_attention64(q, k, v, attn.partial_scale, mask), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out, float64_attention(attn, q[None], k, v, mask)[0][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out, attn.compute(q, k, v, mask=mask), rtol=1e-5, atol=1e-6)
     assert parts[0].max.dtype == parts[0].weighted.dtype == np.float64
 
@@ -93,7 +86,7 @@ def test_the_bridge_takes_key_ranges_of_uploaded_and_sent_matrices(rng):
             top = max(p[0] for p in parts)
             factors = [np.exp(p[0] - top) for p in parts]
             out = sum(f * p[2:] for f, p in zip(factors, parts)) / sum(f * p[1] for f, p in zip(factors, parts))
-            expected = softmax_attention64(q, k, v, 8**-0.5, mask.astype(bool))
+            expected = float64_attention(ra.create("scaled_dot", dim=8), q[None], k, v, mask.astype(bool))[0][0]
             np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
         with pytest.raises(InvalidInputError, match="key part"):
             bridge.call(901, "compute_partial", q, 902, 903, None, key_start=30, key_stop=60)

@@ -9,6 +9,8 @@ import { splitBatch, splitKeys } from './splitter.mjs';
 import { transferables } from './transfer.mjs';
 
 const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
+const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
+const VIEW_OPTIONS = ['mask', 'causal', 'rows', 'extras', 'labels'];
 /**
  * Keys per worker below which one query's keys are not split. Measured with 2 workers
  * (Node, dim 128, interleaved runs), split/whole: uploaded keys 0.6-1.5x at 1,000-4,096
@@ -16,8 +18,6 @@ const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
  * at 1,000 and 0.5-0.9x at 10,000.
  */
 export const MIN_PART_KEYS = 4096;
-const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
-const VIEW_OPTIONS = ['mask', 'causal', 'rows', 'extras', 'labels'];
 
 /**
  * What a handle needs of its runtime.

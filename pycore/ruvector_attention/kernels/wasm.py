@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import weakref
 from typing import Any
 
 import numpy as np
@@ -53,31 +52,16 @@ def load() -> WasmKernels:
         return WasmKernels(ctypes.CDLL(str(path)))
 
 
-_kept_addresses: dict[int, tuple[weakref.ref[np.ndarray], int]] = {}
-
-
 def _address(array: np.ndarray | None) -> int:
-    """Where ``array``'s data starts (0 for None: the kernels' null).
-
-    Every operand of every call needs one, so the cheap ways come first (measured in
-    Pyodide: ``__array_interface__`` 6.3 µs, ``ctypes`` buffer view 2.6 µs, a hit in the
-    table 1.7 µs): a writable contiguous array through a ``ctypes`` view of its buffer; a
-    read-only one (the uploaded keys and values, read at every call) from a table kept
-    while the array lives.
-    """
+    """Where ``array``'s data starts (0 for None: the kernels' null). Every operand of every
+    call needs one: a writable contiguous array's through a ``ctypes`` view of its buffer
+    (2.6 µs in Pyodide), any other's (read-only uploads) from ``__array_interface__`` (6.3 µs)."""
     if array is None:
         return 0
     flags = array.flags
     if flags.writeable and flags.c_contiguous and array.size:
         return ctypes.addressof(ctypes.c_char.from_buffer(array))
-    key = id(array)
-    kept = _kept_addresses.get(key)
-    if kept is not None and kept[0]() is array:
-        return kept[1]
-    at = int(array.__array_interface__["data"][0])
-    if not flags.writeable:
-        _kept_addresses[key] = (weakref.ref(array, lambda _, key=key: _kept_addresses.pop(key, None)), at)
-    return at
+    return int(array.__array_interface__["data"][0])
 
 
 def _mask_bytes(mask: np.ndarray | None, m: int, n: int) -> np.ndarray | None:
