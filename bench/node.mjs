@@ -1,15 +1,21 @@
-// node bench/node.mjs [--json]
+// node bench/node.mjs [--json] [--relaxed-simd]
 // Our Node facade (1 and 2 workers; 2 workers again with the WebAssembly SIMD kernels off,
 // RUVECTOR_KERNELS=numpy) vs npm @ruvector/attention (native) and @ruvector/attention-wasm,
 // side by side in one process, on bench/workloads.mjs and a 1 x 16 call (almost no
 // arithmetic: the fixed cost of a call). GFLOP/s: flops(w) of bench/workloads.mjs.
+// --relaxed-simd turns on V8's relaxed SIMD (a flag on Node 20, the default from Node 22),
+// so that the workers load the kernels' relaxed build (fused multiply-adds).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import * as wasm from '@ruvector/attention-wasm';
 import { createRuntime } from '../node/index.mjs';
 import { WORKLOADS, gflops, inputs, medianMs, nativeCall, oursCall, wasmCall } from './workloads.mjs';
 
+if (process.argv.includes('--relaxed-simd')) setFlagsFromString('--experimental-wasm-relaxed-simd');
+// the build the workers' Python loads: the relaxed one where this engine validates it
+const relaxed = WebAssembly.validate(readFileSync(new URL('../pycore/ruvector_attention/kernels/attention-relaxed.wasm', import.meta.url)));
 const require = createRequire(import.meta.url);
 const native = require('@ruvector/attention');
 wasm.initSync({ module: readFileSync(require.resolve('@ruvector/attention-wasm/ruvector_attention_wasm_bg.wasm')) });
@@ -43,6 +49,7 @@ if (process.argv.includes('--json')) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
   console.log(`Node ${process.version}, ${availableParallelism()} cores; median ms (wasm peer: one run for 512 queries)`);
+  console.log(`our kernels: the ${relaxed ? 'relaxed-SIMD' : 'simd128'} build`);
   console.log('"res": keys and values uploaded once with rt.upload; the peers get arrays each call;');
   console.log('"off": the WebAssembly SIMD kernels off (NumPy in Pyodide); GF/s: GFLOP/s');
   const header = ['workload', 'ours 1w', 'ours 2w', 'ours 2w res', '2w res off', 'native', 'wasm',

@@ -1,6 +1,7 @@
 // The WebAssembly SIMD kernels in Chromium: a module Web Worker boots Pyodide as the
 // runtime's workers do (core from node_modules/pyodide, numpy and our wheel from wheels/),
-// runs tests/node/kernels_case.py, reports the wasm backend and equals CPython.
+// runs tests/node/kernels_case.py, reports the wasm backend (the relaxed-SIMD build) and
+// equals CPython.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,7 @@ test('a browser worker computes with the wasm kernels and equals CPython', async
   }), { source: WORKER, script: readFileSync(CASE, 'utf8') }));
   expect(inWorker.error).toBeUndefined();
   expect(inWorker.backend).toBe('wasm');
+  expect(inWorker.simd, 'Chromium has relaxed SIMD since 114').toBe('relaxed');
   expect(cpython.backend).toBe('numpy');
   for (const name of ['scaled_dot', 'multi_head', 'flash']) {
     for (const key of [name, `${name}_weights`]) {

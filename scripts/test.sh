@@ -6,7 +6,8 @@
 #   1. pytest on CPython: unit, oracle (torch, SciPy, formulas), property and doctests;
 #   2. node --test: the Node facade against CPython, errors, pool, compat, leaks, types;
 #   3. the same pytest suite inside Pyodide (torch tests skip there), with the WebAssembly
-#      SIMD kernels, then its kernel and mechanism tests again without them;
+#      SIMD kernels, then its kernel and mechanism tests again with their relaxed-SIMD build
+#      and without them;
 #   4. smoke tests from the artefacts (scripts/smoke.sh): the sdist, the wheel and the npm
 #      tarball, each installed in an empty place, run the README's quick starts;
 #   5. Playwright in headless Chromium: the browser runtime and the demo page, with and
@@ -29,6 +30,9 @@ run() {
 run .venv/bin/python -m pytest "$@"
 run node --test --test-concurrency=2 tests/node/
 run node tests/pyodide/run.mjs --kernels=wasm "$@"
+# the kernel and mechanism tests with the relaxed-SIMD build (fused multiply-adds)
+run node tests/pyodide/run.mjs --kernels=wasm --relaxed-simd /project/tests/kernels /project/tests/attention \
+  /project/tests/test_robustness.py /project/tests/test_key_partials.py "$@"
 # again with the WebAssembly SIMD kernels off (NumPy in Pyodide), on the kernels and mechanisms
 run node tests/pyodide/run.mjs --kernels=numpy /project/tests/kernels /project/tests/attention /project/tests/test_robustness.py "$@"
 run scripts/smoke.sh

@@ -20,6 +20,18 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* a·b + c. Built with relaxed SIMD (attention-relaxed.wasm, which Python loads where the
+ * engine validates it: kernels/wasm.py) one `f32x4.relaxed_madd`, a fused multiply-add on
+ * hardware that has one (rounded once, or twice where not: either is within the kernels'
+ * tolerances); in the simd128 build a multiply and an add. */
+static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
+#ifdef __wasm_relaxed_simd__
+  return wasm_f32x4_relaxed_madd(a, b, c);
+#else
+  return wasm_f32x4_add(wasm_f32x4_mul(a, b), c);
+#endif
+}
+
 /* ------------------------------------------------------------------ SGEMM */
 
 /* C[r, 0:8·] (+)= alpha · A[r, :] B[:, 0:8·] for R rows at once: R·2 f32x4 accumulators. */
@@ -32,8 +44,8 @@
       const v128_t b0 = wasm_v128_load(b + p * ldb), b1 = wasm_v128_load(b + p * ldb + 4); \
       for (int r = 0; r < R; r++) {                                                    \
         const v128_t x = wasm_f32x4_splat(a[r * lda + p]);                             \
-        lo[r] = wasm_f32x4_add(lo[r], wasm_f32x4_mul(x, b0));                          \
-        hi[r] = wasm_f32x4_add(hi[r], wasm_f32x4_mul(x, b1));                          \
+        lo[r] = madd(x, b0, lo[r]);                          \
+        hi[r] = madd(x, b1, hi[r]);                          \
       }                                                                                \
     }                                                                                  \
     const v128_t s = wasm_f32x4_splat(alpha);                                          \
@@ -58,7 +70,7 @@ static void tail_cols(int rows, int cols, int k, const float *a, int lda, const 
     if (cols >= 4) {
       v128_t t = wasm_f32x4_splat(0.0f);
       for (int p = 0; p < k; p++)
-        t = wasm_f32x4_add(t, wasm_f32x4_mul(wasm_f32x4_splat(a[r * lda + p]), wasm_v128_load(b + p * ldb)));
+        t = madd(wasm_f32x4_splat(a[r * lda + p]), wasm_v128_load(b + p * ldb), t);
       t = wasm_f32x4_mul(t, wasm_f32x4_splat(alpha));
       if (acc) t = wasm_f32x4_add(t, wasm_v128_load(c + r * ldc));
       wasm_v128_store(c + r * ldc, t);
@@ -113,20 +125,20 @@ static void gemm_nt(int m, int n, int k, const float *a, int lda, const float *b
         const v128_t x0 = wasm_v128_load(a0 + p), x1 = wasm_v128_load(a1 + p);
         const v128_t y0 = wasm_v128_load(b0 + p), y1 = wasm_v128_load(b1 + p);
         const v128_t y2 = wasm_v128_load(b2 + p), y3 = wasm_v128_load(b3 + p);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, y0));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, y1));
-        c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(x0, y2));
-        c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(x0, y3));
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, y0));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, y1));
-        c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(x1, y2));
-        c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(x1, y3));
+        c00 = madd(x0, y0, c00);
+        c01 = madd(x0, y1, c01);
+        c02 = madd(x0, y2, c02);
+        c03 = madd(x0, y3, c03);
+        c10 = madd(x1, y0, c10);
+        c11 = madd(x1, y1, c11);
+        c12 = madd(x1, y2, c12);
+        c13 = madd(x1, y3, c13);
       }
       v128_t r0 = hsum4(c00, c01, c02, c03), r1 = hsum4(c10, c11, c12, c13);
       for (int p = k4; p < k; p++) {
         const v128_t y = wasm_f32x4_make(b0[p], b1[p], b2[p], b3[p]);
-        r0 = wasm_f32x4_add(r0, wasm_f32x4_mul(wasm_f32x4_splat(a0[p]), y));
-        r1 = wasm_f32x4_add(r1, wasm_f32x4_mul(wasm_f32x4_splat(a1[p]), y));
+        r0 = madd(wasm_f32x4_splat(a0[p]), y, r0);
+        r1 = madd(wasm_f32x4_splat(a1[p]), y, r1);
       }
       wasm_v128_store(c + (long)i * ldc + j, wasm_f32x4_mul(r0, s));
       if (two) wasm_v128_store(c + (long)(i + 1) * ldc + j, wasm_f32x4_mul(r1, s));
@@ -217,20 +229,30 @@ EXPORT int all_finite(int n, const float *x) {
  * (truncation error < 1e-8 on |r| <= ln2/2, exactly 1 at r = 0), then 2^n built in the
  * exponent bits, in two factors so that results in the denormal range come out as denormals and
  * x < -104 gives exactly 0. */
+/* The integers n in [-150, 0] that exp_neg's floats hold (relaxed: the engine's plain
+ * conversion, exact in that range; else the saturating one, which costs more on x86). */
+static inline v128_t trunc(v128_t n) {
+#ifdef __wasm_relaxed_simd__
+  return wasm_i32x4_relaxed_trunc_f32x4(n);
+#else
+  return wasm_i32x4_trunc_sat_f32x4(n);
+#endif
+}
+
 static inline v128_t exp_neg(v128_t x) {
   x = wasm_f32x4_pmax(x, wasm_f32x4_splat(-104.0f));
   const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t r = madd(n, wasm_f32x4_splat(-0.693359375f), x);
+  r = madd(n, wasm_f32x4_splat(2.12194440e-4f), r);
   v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  const v128_t ni = wasm_i32x4_trunc_sat_f32x4(n);              /* in [-150, 0] */
+  p = madd(p, r, wasm_f32x4_splat(1.0f / 720.0f));
+  p = madd(p, r, wasm_f32x4_splat(1.0f / 120.0f));
+  p = madd(p, r, wasm_f32x4_splat(1.0f / 24.0f));
+  p = madd(p, r, wasm_f32x4_splat(1.0f / 6.0f));
+  p = madd(p, r, wasm_f32x4_splat(0.5f));
+  p = madd(p, r, wasm_f32x4_splat(1.0f));
+  p = madd(p, r, wasm_f32x4_splat(1.0f));
+  const v128_t ni = trunc(n);                                   /* in [-150, 0] */
   const v128_t n1 = wasm_i32x4_max(ni, wasm_i32x4_splat(-126)); /* 2^n1 is normal */
   const v128_t n2 = wasm_i32x4_sub(ni, n1);                     /* in [-24, 0] */
   const v128_t bias = wasm_i32x4_splat(127);

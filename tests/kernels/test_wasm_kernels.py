@@ -13,11 +13,12 @@ import pytest
 
 import ruvector_attention as ra
 from ruvector_attention.errors import InvalidConfigError
-from ruvector_attention.kernels import backend, use_backend
+from ruvector_attention.kernels import backend, simd, use_backend
 from ruvector_attention.kernels.dot import dot_attention
 from ruvector_attention.kernels.masking import Visibility
 from ruvector_attention.kernels.numeric import product
 from ruvector_attention.kernels.softmax import masked_softmax
+from ruvector_attention.kernels.wasm import MODULES
 
 IN_PYODIDE = sys.platform == "emscripten"
 needs_wasm = pytest.mark.skipif(not IN_PYODIDE, reason="the wasm kernels run inside Pyodide")
@@ -53,13 +54,14 @@ def test_the_seam_names_its_backend_and_rejects_unknown_ones():
         use_backend(previous)
 
 
-def test_the_package_carries_the_simd_module():
-    """The wheel (and the sdist it is built from) ship attention.wasm, a WebAssembly side
-    module (its ``dylink.0`` section is what Pyodide's dynamic linker reads) naming the
-    exports kernels/wasm.py calls."""
+@pytest.mark.parametrize("module", sorted(MODULES.values()))
+def test_the_package_carries_the_simd_modules(module):
+    """The wheel (and the sdist it is built from) ship attention.wasm and its relaxed-SIMD
+    build, WebAssembly side modules (the ``dylink.0`` section is what Pyodide's dynamic
+    linker reads) naming the exports kernels/wasm.py calls."""
     from importlib.resources import files
 
-    data = (files("ruvector_attention.kernels") / "attention.wasm").read_bytes()
+    data = (files("ruvector_attention.kernels") / module).read_bytes()
     assert data[:8] == b"\0asm\x01\0\0\0"
     assert data[8:19] == b"\0\x0f\x08dylink.0"
     for name in (b"memory", b"sgemm", b"softmax_rows", b"attention", b"all_finite", b"scratch_floats"):
@@ -72,6 +74,29 @@ def test_cpython_computes_with_numpy_and_says_why():
     assert "Pyodide" in ra.kernels.failure()
     with pytest.raises(InvalidConfigError, match="not available"):
         use_backend("wasm")
+
+
+RELAXED_PROBE = bytes.fromhex(
+    "0061736d01000000"  # the header
+    "010401600000"  # one type: () -> ()
+    "03020100"  # one function of it
+    "0a140112004100fd114100fd114100fd11fd85021a0b"  # its body: three i32x4.splat(0), f32x4.relaxed_madd, drop
+)
+"""The smallest module with a relaxed-SIMD instruction, assembled by hand: an engine with
+relaxed SIMD validates it, one without does not."""
+
+
+@needs_wasm
+def test_the_relaxed_build_computes_exactly_where_the_engine_has_relaxed_simd(wasm):
+    import js  # type: ignore[import-not-found]
+    from pyodide.ffi import to_js  # type: ignore[import-not-found]
+
+    has_relaxed = bool(js.WebAssembly.validate(to_js(RELAXED_PROBE)))
+    assert simd() == ("relaxed" if has_relaxed else "simd128")
+
+
+def test_no_simd_build_computes_on_numpy():
+    assert on_numpy(simd) is None
 
 
 @needs_wasm

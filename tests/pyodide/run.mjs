@@ -1,11 +1,14 @@
 // Run the pytest suite inside Pyodide (Node), against the wheel as installed there.
-//   node tests/pyodide/run.mjs [--kernels=auto|wasm|numpy] [pytest args...]
+//   node tests/pyodide/run.mjs [--kernels=auto|wasm|numpy] [--relaxed-simd] [pytest args...]
 // --kernels sets RUVECTOR_KERNELS (default auto: the WebAssembly SIMD kernels the wheel
-// carries); wasm also fails at once unless the kernels load. The backend in use is printed.
+// carries); wasm also fails at once unless the kernels load. --relaxed-simd turns on V8's
+// relaxed SIMD (a flag on Node 20, the default from Node 22), so that the kernels' relaxed
+// build runs, and fails at once unless it does. The backend in use is printed.
 // The tests directory is mounted read-only from the host; torch tests skip (no torch in
 // Pyodide), the NumPy, SciPy and formula oracles run. Exits with pytest's status.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { loadPyodide } from 'pyodide';
 import { checkLocalPackages } from '../../node/boot.mjs';
 import { installWheel } from '../../web/core/session.mjs';
@@ -16,6 +19,12 @@ const WHEELS = `${ROOT}dist/test-wheels/`;
 const DISTRIBUTION = `${ROOT}dist/pyodide-test/`;
 
 const PACKAGES = ['ruvector-attention-py', 'pytest', 'scipy', 'attrs', 'sortedcontainers'];
+const options = process.argv.slice(2);
+const kernelsOption = options.find((arg) => arg.startsWith('--kernels='));
+const kernels = kernelsOption ? kernelsOption.slice('--kernels='.length) : 'auto';
+const relaxed = options.includes('--relaxed-simd');
+if (relaxed) setFlagsFromString('--experimental-wasm-relaxed-simd'); // read when a module compiles
+
 checkLocalPackages(DISTRIBUTION, PACKAGES); // never the CDN
 const py = await loadPyodide({ indexURL: DISTRIBUTION });
 const failures = [];
@@ -36,20 +45,22 @@ py.FS.mount(py.FS.filesystems.NODEFS, { root: `${ROOT}tests` }, '/project/tests'
 py.FS.mkdirTree('/work');
 py.FS.chdir('/work');
 
-const kernelsOption = process.argv.slice(2).find((arg) => arg.startsWith('--kernels='));
-const kernels = kernelsOption ? kernelsOption.slice('--kernels='.length) : 'auto';
 py.globals.set('kernels_mode', kernels);
 const backend = py.runPython(`
 import os
 os.environ["RUVECTOR_KERNELS"] = kernels_mode
 import ruvector_attention as ra
-ra.kernels.backend() + (f" ({ra.kernels.failure()})" if ra.kernels.failure() else "")
+ra.kernels.backend() + (f" ({ra.kernels.simd() or ra.kernels.failure()})" if ra.kernels.simd() or ra.kernels.failure() else "")
 `);
 console.log(`kernels: ${kernels} -> ${backend}`);
 if (kernels === 'wasm' && !backend.startsWith('wasm')) process.exit(1);
+if (relaxed && backend !== 'wasm (relaxed)') {
+  console.error('--relaxed-simd: the relaxed-SIMD kernels did not load');
+  process.exit(1);
+}
 
 const pytest = py.pyimport('pytest');
-const args = process.argv.slice(2).filter((arg) => arg !== kernelsOption);
+const args = options.filter((arg) => arg !== kernelsOption && arg !== '--relaxed-simd');
 const status = pytest.main(py.toPy([
   '/project/tests', '--ignore=/project/tests/node', '--ignore=/project/tests/types',
   '--ignore=/project/tests/pyodide', '-p', 'no:cacheprovider', '--rootdir=/project', ...args,

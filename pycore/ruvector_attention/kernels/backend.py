@@ -1,9 +1,10 @@
 """The one place that chooses who multiplies: NumPy, or the WebAssembly SIMD kernels.
 
 - CPython: NumPy (and its BLAS), always.
-- Pyodide: the simd128 kernels the wheel carries (``kernels/attention.wasm``, see
-  :mod:`.wasm`) when they load; NumPy otherwise (no BLAS, no SIMD there), silently but
-  observably: :func:`backend` says ``"numpy"`` and :func:`failure` why.
+- Pyodide: the WebAssembly SIMD kernels the wheel carries (``kernels/*.wasm``, see
+  :mod:`.wasm`; :func:`simd` says which build) when they load; NumPy otherwise (no BLAS,
+  no SIMD there), silently but observably: :func:`backend` says ``"numpy"`` and
+  :func:`failure` why.
 
 ``RUVECTOR_KERNELS=numpy|wasm|auto`` (read once, at import; under Node also from the
 process's environment, so it reaches the workers' Pyodide) or :func:`use_backend` force a
@@ -25,7 +26,7 @@ import warnings
 from ..errors import InvalidConfigError
 from .wasm import WasmKernels, load
 
-__all__ = ["BACKENDS", "backend", "failure", "use_backend", "wasm_kernels"]
+__all__ = ["BACKENDS", "backend", "failure", "simd", "use_backend", "wasm_kernels"]
 
 BACKENDS = ("auto", "numpy", "wasm")
 ENVIRONMENT = "RUVECTOR_KERNELS"
@@ -59,6 +60,13 @@ def wasm_kernels() -> WasmKernels | None:
 def backend() -> str:
     """``"wasm"`` or ``"numpy"``: who computes the products and softmaxes now."""
     return "numpy" if wasm_kernels() is None else "wasm"
+
+
+def simd() -> str | None:
+    """The WebAssembly SIMD the kernels compute with: ``"relaxed"`` (fused multiply-adds,
+    where the engine has relaxed SIMD) or ``"simd128"``; None while NumPy computes."""
+    kernels = wasm_kernels()
+    return None if kernels is None else kernels.simd
 
 
 def failure() -> str | None:
