@@ -32,6 +32,15 @@ static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
 #endif
 }
 
+/* a·b + c in float64 lanes, as `madd`. */
+static inline v128_t dmadd(v128_t a, v128_t b, v128_t c) {
+#ifdef __wasm_relaxed_simd__
+  return wasm_f64x2_relaxed_madd(a, b, c);
+#else
+  return wasm_f64x2_add(wasm_f64x2_mul(a, b), c);
+#endif
+}
+
 /* ------------------------------------------------------------------ SGEMM */
 
 /* C[r, 0:8·] (+)= alpha · A[r, :] B[:, 0:8·] for R rows at once: R·2 f32x4 accumulators. */
@@ -194,6 +203,84 @@ EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, 
     for (int j0 = 0; j0 < n; j0 += KEYS) {
       const int cols = n - j0 < KEYS ? n - j0 : KEYS;
       gemm_bt(m, cols, k, ah, k, bh + (long)j0 * k, k, ch + j0, n, alpha, scratch);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ DGEMM (float64) */
+
+/* The float64 products Pyodide's NumPy would run in scalar loops: the Gram matrices of the
+ * Poincaré distances (hyperbolic, mixed_curvature), the squared distances of the transport
+ * mechanisms, and hyperbolic's weighted sums of values. */
+
+#define DEPTH 256 /* rows of B (the inner dimension) a pass over C reads: A's block stays in cache */
+
+/* C[r, 0:4] (+)= A[r, :] B[:, 0:4] in float64 for R rows: R·2 f64x2 accumulators. */
+#define DTILE(R)                                                                        \
+  static void dtile##R##x4(int k, const double *a, int lda, const double *b, int ldb,     \
+                           double *c, int ldc, int acc) {                               \
+    v128_t lo[R], hi[R];                                                                \
+    for (int r = 0; r < R; r++) lo[r] = hi[r] = wasm_f64x2_splat(0.0);                  \
+    for (int p = 0; p < k; p++) {                                                       \
+      const v128_t b0 = wasm_v128_load(b + p * ldb), b1 = wasm_v128_load(b + p * ldb + 2); \
+      for (int r = 0; r < R; r++) {                                                     \
+        const v128_t x = wasm_f64x2_splat(a[r * lda + p]);                              \
+        lo[r] = dmadd(x, b0, lo[r]);                                                    \
+        hi[r] = dmadd(x, b1, hi[r]);                                                    \
+      }                                                                                 \
+    }                                                                                   \
+    for (int r = 0; r < R; r++) {                                                       \
+      if (acc) {                                                                        \
+        lo[r] = wasm_f64x2_add(lo[r], wasm_v128_load(c + r * ldc));                     \
+        hi[r] = wasm_f64x2_add(hi[r], wasm_v128_load(c + r * ldc + 2));                 \
+      }                                                                                 \
+      wasm_v128_store(c + r * ldc, lo[r]);                                              \
+      wasm_v128_store(c + r * ldc + 2, hi[r]);                                          \
+    }                                                                                   \
+  }
+DTILE(4)
+DTILE(1)
+
+/* C (m x n, ldc) = A (m x k, lda) · B (k x n, ldb) in float64: DEPTH rows of B at a time,
+ * 4 x 4 tiles, the columns left of a multiple of 4 in scalars. */
+static void dgemm_nn(int m, int n, int k, const double *a, int lda, const double *b, int ldb,
+                     double *c, int ldc) {
+  const int n4 = n & ~3;
+  for (int p0 = 0; p0 < k; p0 += DEPTH) {
+    const int depth = k - p0 < DEPTH ? k - p0 : DEPTH, acc = p0 > 0;
+    const double *ap = a + p0, *bp = b + (long)p0 * ldb;
+    for (int j = 0; j < n4; j += 4) {
+      int i = 0;
+      for (; i + 4 <= m; i += 4) dtile4x4(depth, ap + (long)i * lda, lda, bp + j, ldb, c + (long)i * ldc + j, ldc, acc);
+      for (; i < m; i++) dtile1x4(depth, ap + (long)i * lda, lda, bp + j, ldb, c + (long)i * ldc + j, ldc, acc);
+    }
+    for (int i = 0; i < m; i++)
+      for (int j = n4; j < n; j++) {
+        double t = acc ? c[(long)i * ldc + j] : 0.0;
+        for (int p = 0; p < depth; p++) t += ap[(long)i * lda + p] * bp[(long)p * ldb + j];
+        c[(long)i * ldc + j] = t;
+      }
+  }
+}
+
+/* C = A·B (transposed = 0: B is k x n) or A·Bᵀ (transposed = 1: B is n x k, read as
+ * stored and packed KEYS rows at a time) in float64, for `batch` contiguous products as
+ * `sgemm` (a batch stride of 0 shares an operand). scratch: `scratch_floats(0, 2 * k)`
+ * floats, a (k x KEYS) panel of doubles. */
+EXPORT void dgemm(int batch, int m, int n, int k, const double *a, int a_stride, const double *b,
+                  int b_stride, int transposed, double *c, double *scratch) {
+  for (int h = 0; h < batch; h++) {
+    const double *ah = a + (long)h * a_stride, *bh = b + (long)h * b_stride;
+    double *ch = c + (long)h * m * n;
+    if (!transposed) {
+      dgemm_nn(m, n, k, ah, k, bh, n, ch, n);
+      continue;
+    }
+    for (int j0 = 0; j0 < n; j0 += KEYS) {
+      const int cols = n - j0 < KEYS ? n - j0 : KEYS;
+      for (int j = 0; j < cols; j++)
+        for (int p = 0; p < k; p++) scratch[p * KEYS + j] = bh[(long)(j0 + j) * k + p];
+      dgemm_nn(m, cols, k, ah, k, scratch, KEYS, ch + j0, n);
     }
   }
 }

@@ -123,6 +123,23 @@ def test_batched_sgemm_with_a_shared_operand(wasm, rng):
     np.testing.assert_allclose(scores, a.astype(np.float64) @ np.swapaxes(keys, 1, 2), rtol=1e-5, atol=1e-5)
 
 
+@needs_wasm
+@pytest.mark.parametrize("m,k,n", [(1, 129, 129), (129, 1, 129), (129, 129, 3), (3, 129, 129), (17, 257, 17), (300, 600, 7)])
+def test_dgemm_equals_float64(wasm, rng, m, k, n):
+    """The float64 products (Gram matrices of the distance mechanisms, hyperbolic's weighted
+    sums) run in the kernels' f64x2 GEMM: within k·eps·Σ|a||b| of NumPy's float64 product,
+    for a contiguous B and a transposed view, at sizes off the vector width and past its
+    block depth (256)."""
+    from ruvector_attention.kernels.backend import wasm_kernels
+
+    a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+    bound = np.abs(a) @ np.abs(b)
+    for right in (b, np.ascontiguousarray(b.T).T):
+        out = wasm_kernels().matmul(a, right)
+        assert out is not None and out.dtype == np.float64 and out.shape == (m, n)
+        assert np.all(np.abs(out - a @ b) <= 4 * k * np.finfo(np.float64).eps * bound)
+
+
 def _mask(rng, m, n):
     mask = rng.random((m, n)) < 0.7
     mask[0] = False  # a row that sees nothing
@@ -220,7 +237,17 @@ def test_the_finite_test_takes_float32_and_finds_every_non_finite(wasm, rng):
 
 
 @needs_wasm
-@pytest.mark.parametrize("name,options", [("scaled_dot", {}), ("multi_head", {"num_heads": 4}), ("flash", {"block_size": 16})])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("scaled_dot", {}),
+        ("multi_head", {"num_heads": 4}),
+        ("flash", {"block_size": 16}),
+        ("hyperbolic", {"curvature": -0.5}),
+        ("sliced_wasserstein", {}),
+        ("centroid_ot", {}),
+    ],
+)
 def test_mechanisms_equal_across_backends(wasm, rng, name, options):
     attn = ra.create(name, dim=32, **options)
     q, k, v = (rng.normal(size=(rows, 32)).astype(np.float32) for rows in (40, 300, 300))

@@ -1,7 +1,7 @@
 // The WebAssembly SIMD kernels (pycore/ruvector_attention/kernels/attention.wasm and its
 // relaxed-SIMD build attention-relaxed.wasm, both built by scripts/build-kernels.sh) on their
-// own in Node, against float64 formulas written here: SGEMM, exp, the masked row softmax and
-// the fused attention forward, at sizes that are not multiples of the vector width.
+// own in Node, against float64 formulas written here: SGEMM, DGEMM, exp, the masked row
+// softmax and the fused attention forward, at sizes that are not multiples of the vector width.
 // (tests/kernels/test_wasm_*.py check them through Python inside Pyodide.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -74,6 +74,27 @@ for (const [simd, file] of Object.entries(BUILDS)) describe(`${simd} build (${fi
         let worst = 0;
         for (let x = 0; x < m * n; x++) worst = Math.max(worst, Math.abs(c[x] - expected[x]));
         assert.ok(worst <= 1e-6 * Math.sqrt(k), `${m}x${n}x${k} transposed=${transposed}: ${worst}`);
+      }
+    }
+  });
+
+  test('dgemm (B as is and B transposed) equals the float64 product at sizes 1, 3, 17, 129 and depths past 256', () => {
+    for (const [m, n, k] of [[1, 1, 1], [3, 17, 5], [17, 3, 129], [129, 17, 3], [5, 129, 17], [6, 7, 600]]) {
+      const a = Float64Array.from(random(m * k, m + 5)), b = Float64Array.from(random(k * n, n + 13));
+      const bt = new Float64Array(n * k);
+      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bt[j * k + p] = b[p * n + j];
+      const [pa, pb, pbt, pc, scratch] = place(a, b, bt, new Float64Array(m * n), new Float32Array(kernels.scratch_floats(0, 2 * k)));
+      for (const [address, transposed] of [[pb, 0], [pbt, 1]]) {
+        kernels.dgemm(1, m, n, k, pa, 0, address, 0, transposed, pc, scratch);
+        const c = new Float64Array(memory.buffer, pc, m * n);
+        for (let x = 0; x < m * n; x++) {
+          let t = 0, bound = 0;
+          for (let p = 0; p < k; p++) {
+            t += a[Math.floor(x / n) * k + p] * b[p * n + (x % n)];
+            bound += Math.abs(a[Math.floor(x / n) * k + p] * b[p * n + (x % n)]);
+          }
+          assert.ok(Math.abs(c[x] - t) <= 2 * k * 2 ** -52 * bound, `${m}x${n}x${k} transposed=${transposed} [${x}]: ${c[x]} vs ${t}`);
+        }
       }
     }
   });

@@ -15,6 +15,7 @@ from ..kernels.cache import KeySetCache
 from ..kernels.dot import dot_scores
 from ..kernels.masking import top_k
 from ..kernels.neighbours import squared_distances
+from ..kernels.numeric import product
 from ..kernels.softmax import masked_softmax
 from ..kernels.sphere import random_directions
 from ..registry import register
@@ -60,7 +61,7 @@ class SlicedWassersteinAttention(Attention):
 
     def _project(self, x: np.ndarray) -> np.ndarray:
         """``Θx`` per row, ``(rows, P)``."""
-        return np.asarray(x, dtype=np.float64) @ self._directions.T
+        return product(np.asarray(x, dtype=np.float64), self._directions.T)
 
     def _weights(self, queries: np.ndarray, keys: np.ndarray, ctx: CallContext) -> np.ndarray:
         candidates = top_k(dot_scores(queries, keys, 1.0), ctx.vis.pattern(), self.config.num_candidates)

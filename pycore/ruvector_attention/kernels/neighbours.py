@@ -6,12 +6,14 @@ import math
 
 import numpy as np
 
+from .numeric import product
+
 __all__ = ["knn", "knn_row_bytes", "nearest_neighbours", "smallest_k", "squared_distances"]
 
 
 def squared_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``|x_i - y_j|²`` for ``x (m, d)``, ``y (n, d)`` -> ``(m, n)``, clipped at 0."""
-    d2 = (x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * x @ y.T
+    d2 = (x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * product(x, y.T)
     return np.maximum(d2, 0.0)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .numeric import product
+
 __all__ = [
     "BALL_EPS",
     "artanh",
@@ -74,7 +76,7 @@ def pairwise_distance(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
     ``A = 1 - 2c<x,y> + c|y|²``, ``B = 1 - c|x|²``, ``D = 1 - 2c<x,y> + c²|x|²|y|²``,
     so no ``(m, n, d)`` array is built.
     """
-    xy = x @ y.T
+    xy = product(x, y.T)
     x2 = np.sum(x * x, axis=1)[:, None]
     y2 = np.sum(y * y, axis=1)[None, :]
     a = 1 - 2 * c * xy + c * y2
@@ -126,7 +128,7 @@ def gyro_midpoint(weights: np.ndarray, points: np.ndarray, c: float) -> np.ndarr
     ``weights (m, n)``, ``points (n, d)`` -> ``(m, d)``; rows of zero weight give the origin.
     """
     lam = conformal_factor(points, c)
-    numerator = weights @ (lam * points)
-    denominator = weights @ (lam - 1)
+    sums = product(weights, np.concatenate([lam * points, lam - 1], axis=-1))  # one pass over the weights
+    numerator, denominator = sums[..., :-1], sums[..., -1:]
     mid = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
     return mobius_scalar(0.5, mid, c)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .numeric import product
+
 __all__ = ["pairwise_geodesic", "random_directions", "unit_rows"]
 
 _MIN_NORM = 1e-12
@@ -26,4 +28,4 @@ def pairwise_geodesic(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
     Directions are what matter on the sphere of radius ``1/√c``; a zero vector is taken
     to be orthogonal to everything (distance ``π / (2√c)``).
     """
-    return np.arccos(np.clip(unit_rows(x) @ unit_rows(y).T, -1.0, 1.0)) / np.sqrt(c)
+    return np.arccos(np.clip(product(unit_rows(x), unit_rows(y).T), -1.0, 1.0)) / np.sqrt(c)

@@ -9,7 +9,7 @@ address space, as it loads NumPy's extension modules. The kernels therefore read
 NumPy's buffers where they lie: no copy in, no copy out, one ``ctypes`` call per kernel.
 Node workers, browser workers and JupyterLite get them with no JavaScript of ours.
 
-float32 only; every method returns None for a case it does not take (another dtype, sizes
+float32 (and float64 products); every method returns None for a case it does not take (another dtype, sizes
 where the call costs more than NumPy's loop, or magnitudes where float32 scores or sums
 overflow), and the caller computes with NumPy instead.
 """
@@ -38,6 +38,7 @@ _RESULTS: dict[str, Any] = {
     "scratch_floats": ctypes.c_int,
     "all_finite": ctypes.c_int,
     "sgemm": None,
+    "dgemm": None,
     "softmax_rows": None,
     "attention": ctypes.c_int,
 }
@@ -113,10 +114,10 @@ class WasmKernels:
         return bool(self._x.all_finite(x.size, _address(x)))
 
     def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-        """``a @ b`` for float32 matrices, or stacks of them of one batch size (a 2-D
-        operand shared by the batch); ``b`` may be a transposed view (``keys.T``), whose
-        rows the module reads as stored."""
-        if a.dtype != np.float32 or b.dtype != np.float32 or not (2 <= a.ndim <= 3 and 2 <= b.ndim <= 3):
+        """``a @ b`` for float32 or float64 matrices (both of one dtype), or stacks of them of
+        one batch size (a 2-D operand shared by the batch); ``b`` may be a transposed view
+        (``keys.T``), whose rows the module reads as stored."""
+        if a.dtype != b.dtype or a.dtype not in (np.float32, np.float64) or not (2 <= a.ndim <= 3 and 2 <= b.ndim <= 3):
             return None
         (m, k), n = a.shape[-2:], b.shape[-1]
         batch = a.shape[0] if a.ndim == 3 else (b.shape[0] if b.ndim == 3 else 1)
@@ -127,12 +128,13 @@ class WasmKernels:
         a = np.ascontiguousarray(a)
         transposed = not b.flags.c_contiguous and np.swapaxes(b, -1, -2).flags.c_contiguous
         rows = np.swapaxes(b, -1, -2) if transposed else np.ascontiguousarray(b)
-        out = np.empty((batch, m, n) if max(a.ndim, b.ndim) == 3 else (m, n), dtype=np.float32)
+        out = np.empty((batch, m, n) if max(a.ndim, b.ndim) == 3 else (m, n), dtype=a.dtype)
         a_stride, b_stride = m * k if a.ndim == 3 else 0, k * n if b.ndim == 3 else 0
-        self._x.sgemm(
-            batch, m, n, k, _address(a), a_stride, _address(rows), b_stride, int(transposed), _address(out),
-            ctypes.c_float(1.0), self._scratch(0, k),
-        )
+        operands = (batch, m, n, k, _address(a), a_stride, _address(rows), b_stride, int(transposed), _address(out))
+        if a.dtype == np.float32:
+            self._x.sgemm(*operands, ctypes.c_float(1.0), self._scratch(0, k))
+        else:  # a panel of doubles takes the floats of two
+            self._x.dgemm(*operands, self._scratch(0, 2 * k))
         return out
 
     def softmax(self, scores: np.ndarray, mask: np.ndarray | None) -> np.ndarray | None:
