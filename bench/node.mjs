@@ -3,7 +3,7 @@
 // RUVECTOR_KERNELS=numpy) vs npm @ruvector/attention (native) and @ruvector/attention-wasm,
 // side by side in one process, on bench/workloads.mjs and a 1 x 16 call (almost no
 // arithmetic: the fixed cost of a call). GFLOP/s: flops(w) of bench/workloads.mjs.
-// --relaxed-simd turns on V8's relaxed SIMD (a flag on Node 20, the default from Node 22),
+// --relaxed-simd turns on V8's relaxed SIMD (a flag on Node 20, the default from Node 21),
 // so that the workers load the kernels' relaxed build (fused multiply-adds).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -29,9 +29,9 @@ run() {
 }
 run .venv/bin/python -m pytest "$@"
 run node --test --test-concurrency=2 tests/node/
-run node tests/pyodide/run.mjs --kernels=wasm "$@"
+run node tests/pyodide/run.mjs --kernels=wasm --simd=simd128 "$@"
 # the kernel and mechanism tests with the relaxed-SIMD build (fused multiply-adds)
-run node tests/pyodide/run.mjs --kernels=wasm --relaxed-simd /project/tests/kernels /project/tests/attention \
+run node tests/pyodide/run.mjs --kernels=wasm --simd=relaxed /project/tests/kernels /project/tests/attention \
   /project/tests/test_robustness.py /project/tests/test_key_partials.py "$@"
 # again with the WebAssembly SIMD kernels off (NumPy in Pyodide), on the kernels and mechanisms
 run node tests/pyodide/run.mjs --kernels=numpy /project/tests/kernels /project/tests/attention /project/tests/test_robustness.py "$@"

@@ -1,4 +1,5 @@
-/* WebAssembly SIMD (simd128) kernels of ruvector-attention-py, for Pyodide.
+/* WebAssembly SIMD kernels of ruvector-attention-py, for Pyodide: built twice, for simd128
+ * (attention.wasm) and with relaxed SIMD's fused multiply-adds (attention-relaxed.wasm).
  *
  * Why C: <wasm_simd128.h> gives every simd128 instruction as an intrinsic, clang
  * allocates the registers of the micro-kernels (which WAT would leave to us), and the
@@ -12,8 +13,9 @@
  * address space (`ctypes.CDLL`, see kernels/wasm.py), so the kernels read and write
  * NumPy's buffers where they lie, with no copy in or out. It uses no static data, no stack
  * and no libc. All matrices are row-major and contiguous; sizes are element counts.
- * float32 throughout: `attention` reports a score or an output that float32 could not
- * hold, and the caller then keeps the float64 NumPy path.
+ * float32 throughout, but for `dgemm`, the float64 products of the distance mechanisms:
+ * `attention` reports a score or an output that float32 could not hold, and the caller
+ * then keeps its float64 path.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -213,7 +215,8 @@ EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, 
  * Poincaré distances (hyperbolic, mixed_curvature), the squared distances of the transport
  * mechanisms, and hyperbolic's weighted sums of values. */
 
-#define DEPTH 256 /* rows of B (the inner dimension) a pass over C reads: A's block stays in cache */
+#define DEPTH 256 /* rows of B (the inner dimension) one pass over C reads: a 4-column strip of
+                     them (256 cache lines) stays in L1 while every row of A passes */
 
 /* C[r, 0:4] (+)= A[r, :] B[:, 0:4] in float64 for R rows: R·2 f64x2 accumulators. */
 #define DTILE(R)                                                                        \
@@ -241,8 +244,8 @@ EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, 
 DTILE(4)
 DTILE(1)
 
-/* C (m x n, ldc) = A (m x k, lda) · B (k x n, ldb) in float64: DEPTH rows of B at a time,
- * 4 x 4 tiles, the columns left of a multiple of 4 in scalars. */
+/* C (m x n, ldc) = A (m x k, lda) · B (k x n, ldb) in float64, k >= 1: DEPTH rows of B at
+ * a time, 4 x 4 tiles, the columns left of a multiple of 4 in scalars. */
 static void dgemm_nn(int m, int n, int k, const double *a, int lda, const double *b, int ldb,
                      double *c, int ldc) {
   const int n4 = n & ~3;
@@ -318,7 +321,7 @@ EXPORT int all_finite(int n, const float *x) {
  * x < -104 gives exactly 0. */
 /* The integers n in [-150, 0] that exp_neg's floats hold (relaxed: the engine's plain
  * conversion, exact in that range; else the saturating one, which costs more on x86). */
-static inline v128_t trunc(v128_t n) {
+static inline v128_t to_int(v128_t n) {
 #ifdef __wasm_relaxed_simd__
   return wasm_i32x4_relaxed_trunc_f32x4(n);
 #else
@@ -339,7 +342,7 @@ static inline v128_t exp_neg(v128_t x) {
   p = madd(p, r, wasm_f32x4_splat(0.5f));
   p = madd(p, r, wasm_f32x4_splat(1.0f));
   p = madd(p, r, wasm_f32x4_splat(1.0f));
-  const v128_t ni = trunc(n);                                   /* in [-150, 0] */
+  const v128_t ni = to_int(n);                                  /* in [-150, 0] */
   const v128_t n1 = wasm_i32x4_max(ni, wasm_i32x4_splat(-126)); /* 2^n1 is normal */
   const v128_t n2 = wasm_i32x4_sub(ni, n1);                     /* in [-24, 0] */
   const v128_t bias = wasm_i32x4_splat(127);

@@ -64,7 +64,7 @@ def test_the_package_carries_the_simd_modules(module):
     data = (files("ruvector_attention.kernels") / module).read_bytes()
     assert data[:8] == b"\0asm\x01\0\0\0"
     assert data[8:19] == b"\0\x0f\x08dylink.0"
-    for name in (b"memory", b"sgemm", b"softmax_rows", b"attention", b"all_finite", b"scratch_floats"):
+    for name in (b"memory", b"sgemm", b"dgemm", b"softmax_rows", b"attention", b"all_finite", b"scratch_floats"):
         assert name in data
 
 
@@ -97,6 +97,29 @@ def test_the_relaxed_build_computes_exactly_where_the_engine_has_relaxed_simd(wa
 
 def test_no_simd_build_computes_on_numpy():
     assert on_numpy(simd) is None
+
+
+def test_the_simd_build_is_read_from_the_environment(monkeypatch):
+    from ruvector_attention.kernels.backend import SIMD_BUILDS, SIMD_ENVIRONMENT, _requested
+
+    monkeypatch.setenv(SIMD_ENVIRONMENT, " SIMD128 ")
+    assert _requested(SIMD_ENVIRONMENT, SIMD_BUILDS) == "simd128"
+    monkeypatch.setenv(SIMD_ENVIRONMENT, "avx512")
+    with pytest.warns(UserWarning, match="RUVECTOR_SIMD='avx512' is not one of auto, simd128"):
+        assert _requested(SIMD_ENVIRONMENT, SIMD_BUILDS) == "auto"
+
+
+@needs_wasm
+def test_the_simd128_build_can_be_chosen_and_agrees_with_the_loaded_one(rng):
+    from ruvector_attention.kernels.backend import wasm_kernels
+    from ruvector_attention.kernels.wasm import load
+
+    chosen, loaded = load("simd128"), wasm_kernels()
+    assert chosen.simd == "simd128"
+    q, k, v = (rng.normal(size=(rows, 33)).astype(np.float32) for rows in (20, 300, 300))
+    np.testing.assert_allclose(
+        chosen.attention(q, k, v, 0.2, None, None), loaded.attention(q, k, v, 0.2, None, None), rtol=1e-5, atol=1e-6
+    )
 
 
 @needs_wasm
@@ -138,6 +161,19 @@ def test_dgemm_equals_float64(wasm, rng, m, k, n):
         out = wasm_kernels().matmul(a, right)
         assert out is not None and out.dtype == np.float64 and out.shape == (m, n)
         assert np.all(np.abs(out - a @ b) <= 4 * k * np.finfo(np.float64).eps * bound)
+
+
+@needs_wasm
+def test_batched_and_strided_dgemm(wasm, rng):
+    """Stacks with an operand shared by the batch, keys as a transposed stack, and column
+    slices (mixed_curvature's subspaces), against NumPy's float64 product."""
+    a, b = rng.normal(size=(3, 17, 33)), rng.normal(size=(33, 129))
+    keys = rng.normal(size=(3, 129, 33))
+    np.testing.assert_allclose(product(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(product(a, np.swapaxes(keys, 1, 2)), a @ np.swapaxes(keys, 1, 2), rtol=1e-12, atol=1e-12)
+    wide_q, wide_k = rng.normal(size=(40, 96)), rng.normal(size=(300, 96))
+    q, k = wide_q[:, 16:80], wide_k[:, 16:80]  # strided: neither contiguous nor a transpose
+    np.testing.assert_allclose(product(q, k.T), q @ k.T, rtol=1e-12, atol=1e-12)
 
 
 def _mask(rng, m, n):
@@ -240,16 +276,17 @@ def test_the_finite_test_takes_float32_and_finds_every_non_finite(wasm, rng):
 @pytest.mark.parametrize(
     "name,options",
     [
-        ("scaled_dot", {}),
-        ("multi_head", {"num_heads": 4}),
-        ("flash", {"block_size": 16}),
-        ("hyperbolic", {"curvature": -0.5}),
-        ("sliced_wasserstein", {}),
-        ("centroid_ot", {}),
+        ("scaled_dot", {"dim": 32}),
+        ("multi_head", {"dim": 32, "num_heads": 4}),
+        ("flash", {"dim": 32, "block_size": 16}),
+        ("hyperbolic", {"dim": 32, "curvature": -0.5}),
+        ("mixed_curvature", {"euclidean_dim": 16, "hyperbolic_dim": 8, "spherical_dim": 8}),
+        ("sliced_wasserstein", {"dim": 32}),
+        ("centroid_ot", {"dim": 32}),
     ],
 )
 def test_mechanisms_equal_across_backends(wasm, rng, name, options):
-    attn = ra.create(name, dim=32, **options)
+    attn = ra.create(name, **options)
     q, k, v = (rng.normal(size=(rows, 32)).astype(np.float32) for rows in (40, 300, 300))
     mask = _mask(rng, 40, 300)
     for kwargs in ({}, {"causal": True, "rows": (100, 400)}):

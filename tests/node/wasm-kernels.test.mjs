@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_INDEX_URL, DEFAULT_PACKAGES_URL } from '../../node/boot.mjs';
 import { PYTHON, ROOT, random, referenceRow } from './helpers.mjs';
 
-// Relaxed SIMD is on by default from Node 22 (V8 11.4); Node 20 has it behind this flag,
+// Relaxed SIMD is on by default from Node 21 (V8 11.4); Node 20 has it behind this flag,
 // which V8 reads when it compiles a module, so that the relaxed build runs here too (and in
 // the Pyodide worker below). It holds for this file's process only: node --test runs each
 // file in a process of its own.

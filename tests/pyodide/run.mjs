@@ -1,9 +1,10 @@
 // Run the pytest suite inside Pyodide (Node), against the wheel as installed there.
-//   node tests/pyodide/run.mjs [--kernels=auto|wasm|numpy] [--relaxed-simd] [pytest args...]
+//   node tests/pyodide/run.mjs [--kernels=auto|wasm|numpy] [--simd=relaxed|simd128] [pytest args...]
 // --kernels sets RUVECTOR_KERNELS (default auto: the WebAssembly SIMD kernels the wheel
-// carries); wasm also fails at once unless the kernels load. --relaxed-simd turns on V8's
-// relaxed SIMD (a flag on Node 20, the default from Node 22), so that the kernels' relaxed
-// build runs, and fails at once unless it does. The backend in use is printed.
+// carries); wasm also fails at once unless the kernels load. --simd chooses the kernels'
+// build and fails at once unless it runs: relaxed turns on V8's relaxed SIMD (a flag on
+// Node 20, the default from Node 21), simd128 sets RUVECTOR_SIMD=simd128. The backend in
+// use is printed.
 // The tests directory is mounted read-only from the host; torch tests skip (no torch in
 // Pyodide), the NumPy, SciPy and formula oracles run. Exits with pytest's status.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,8 +23,9 @@ const PACKAGES = ['ruvector-attention-py', 'pytest', 'scipy', 'attrs', 'sortedco
 const options = process.argv.slice(2);
 const kernelsOption = options.find((arg) => arg.startsWith('--kernels='));
 const kernels = kernelsOption ? kernelsOption.slice('--kernels='.length) : 'auto';
-const relaxed = options.includes('--relaxed-simd');
-if (relaxed) setFlagsFromString('--experimental-wasm-relaxed-simd'); // read when a module compiles
+const simdOption = options.find((arg) => arg.startsWith('--simd='));
+const simd = simdOption?.slice('--simd='.length);
+if (simd === 'relaxed') setFlagsFromString('--experimental-wasm-relaxed-simd'); // read when a module compiles
 
 checkLocalPackages(DISTRIBUTION, PACKAGES); // never the CDN
 const py = await loadPyodide({ indexURL: DISTRIBUTION });
@@ -46,21 +48,23 @@ py.FS.mkdirTree('/work');
 py.FS.chdir('/work');
 
 py.globals.set('kernels_mode', kernels);
+py.globals.set('simd_build', simd === 'simd128' ? 'simd128' : 'auto');
 const backend = py.runPython(`
 import os
 os.environ["RUVECTOR_KERNELS"] = kernels_mode
+os.environ["RUVECTOR_SIMD"] = simd_build
 import ruvector_attention as ra
 ra.kernels.backend() + (f" ({ra.kernels.simd() or ra.kernels.failure()})" if ra.kernels.simd() or ra.kernels.failure() else "")
 `);
 console.log(`kernels: ${kernels} -> ${backend}`);
 if (kernels === 'wasm' && !backend.startsWith('wasm')) process.exit(1);
-if (relaxed && backend !== 'wasm (relaxed)') {
-  console.error('--relaxed-simd: the relaxed-SIMD kernels did not load');
+if (simd && backend !== `wasm (${simd})`) {
+  console.error(`--simd=${simd}: the kernels' ${simd} build did not load`);
   process.exit(1);
 }
 
 const pytest = py.pyimport('pytest');
-const args = options.filter((arg) => arg !== kernelsOption && arg !== '--relaxed-simd');
+const args = options.filter((arg) => arg !== kernelsOption && arg !== simdOption);
 const status = pytest.main(py.toPy([
   '/project/tests', '--ignore=/project/tests/node', '--ignore=/project/tests/types',
   '--ignore=/project/tests/pyodide', '-p', 'no:cacheprovider', '--rootdir=/project', ...args,

@@ -106,7 +106,7 @@ class MixedCurvatureAttention(Attention):
         q, k = queries.astype(np.float64), keys.astype(np.float64)
         scores = np.zeros((q.shape[0], k.shape[0]))
         if cfg.euclidean_dim:
-            scores += mix_e * product(q[:, e], k[:, e].T) / math.sqrt(cfg.euclidean_dim)
+            scores += mix_e * product(q[:, e], np.ascontiguousarray(k[:, e]).T) / math.sqrt(cfg.euclidean_dim)
         if cfg.hyperbolic_dim:
             c = -cfg.curvature_h
             ball_q, ball_k = poincare.project(q[:, h], c), poincare.project(k[:, h], c)

@@ -1,9 +1,10 @@
 """Small pure kernels shared by every mechanism.
 
-Kernels take validated float32 arrays and check nothing; public entry points validate
-(see :mod:`ruvector_attention._validation`). Products, softmaxes and fused attention go
-through one backend seam (:mod:`.backend`): NumPy, or the WebAssembly SIMD kernels in
-Pyodide; ``ra.kernels.backend()`` says which, ``ra.kernels.simd()`` which build.
+Kernels take validated arrays (float32; float64 where a mechanism needs its precision) and
+check nothing; public entry points validate (see :mod:`ruvector_attention._validation`).
+Products, softmaxes and fused attention go through one backend seam (:mod:`.backend`):
+NumPy, or the WebAssembly SIMD kernels in Pyodide; ``ra.kernels.backend()`` says which,
+``ra.kernels.simd()`` which build.
 """
 
 from .backend import backend, failure, simd, use_backend

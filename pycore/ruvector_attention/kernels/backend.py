@@ -8,7 +8,8 @@
 
 ``RUVECTOR_KERNELS=numpy|wasm|auto`` (read once, at import; under Node also from the
 process's environment, so it reaches the workers' Pyodide) or :func:`use_backend` force a
-choice. The kernels in ``kernels/`` ask :func:`wasm_kernels` and compute with NumPy when it
+choice; ``RUVECTOR_SIMD=simd128`` keeps the kernels' simd128 build where the engine has
+relaxed SIMD (``auto``, the default, takes the relaxed one there). The kernels in ``kernels/`` ask :func:`wasm_kernels` and compute with NumPy when it
 is None, so no mechanism knows which ran.
 
 >>> previous = use_backend("numpy")
@@ -30,8 +31,11 @@ __all__ = ["BACKENDS", "backend", "failure", "simd", "use_backend", "wasm_kernel
 
 BACKENDS = ("auto", "numpy", "wasm")
 ENVIRONMENT = "RUVECTOR_KERNELS"
+SIMD_BUILDS = ("auto", "simd128")
+SIMD_ENVIRONMENT = "RUVECTOR_SIMD"
 
 _choice = "auto"
+_simd = "auto"
 _kernels: WasmKernels | None = None
 _failure: str | None = None
 _tried = False
@@ -46,7 +50,7 @@ def _load() -> WasmKernels | None:
             _failure = "not running in Pyodide (CPython computes with NumPy and its BLAS)"
         else:
             try:
-                _kernels = load()
+                _kernels = load(_simd)
             except Exception as error:  # any failure leaves NumPy in charge, observably
                 _failure = f"{type(error).__name__}: {error}"
     return _kernels
@@ -86,26 +90,29 @@ def use_backend(name: str) -> str:
     return previous
 
 
-def _requested() -> str:
-    """``RUVECTOR_KERNELS`` from Python's environment or, in Pyodide under Node (whose
-    Python sees only the variables given to ``loadPyodide``), from the Node process's."""
-    value = os.environ.get(ENVIRONMENT)
+def _requested(variable: str, choices: tuple[str, ...]) -> str:
+    """``variable`` from Python's environment or, in Pyodide under Node (whose Python sees
+    only the variables given to ``loadPyodide``), from the Node process's; ``"auto"`` if
+    unset or not one of ``choices`` (with a warning)."""
+    value = os.environ.get(variable)
     if value is None and sys.platform == "emscripten":
         try:
             import js  # type: ignore[import-not-found]
 
-            value = getattr(js.process.env, ENVIRONMENT, None)
+            value = getattr(js.process.env, variable, None)
         except (ImportError, AttributeError):  # a browser: no process
             value = None
-    return str(value or "auto").strip().lower() or "auto"
+    requested = str(value or "auto").strip().lower() or "auto"
+    if requested not in choices:
+        warnings.warn(f"{variable}={requested!r} is not one of {', '.join(choices)}: using auto", stacklevel=3)
+        requested = "auto"
+    return requested
 
 
 def _from_environment() -> None:
-    requested = _requested()
-    if requested not in BACKENDS:
-        warnings.warn(f"{ENVIRONMENT}={requested!r} is not one of {', '.join(BACKENDS)}: using auto", stacklevel=2)
-        requested = "auto"
-    global _choice
+    global _choice, _simd
+    _simd = _requested(SIMD_ENVIRONMENT, SIMD_BUILDS)
+    requested = _requested(ENVIRONMENT, BACKENDS)
     _choice = "auto" if requested == "wasm" else requested
     if requested == "wasm" and _load() is None:
         warnings.warn(f"{ENVIRONMENT}=wasm, but the wasm kernels are not available: {_failure}", stacklevel=2)

@@ -53,7 +53,7 @@ def finite(x: np.ndarray) -> bool:
 
 def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` (matrices, with leading batch axes) through the platform's fastest loop: the
-    wasm SGEMM where that backend is active (:mod:`.backend`), else NumPy's.
+    wasm GEMM (float32 or float64) where that backend is active (:mod:`.backend`), else NumPy's.
 
     >>> product(np.eye(2, dtype=np.float32), np.ones((2, 3), dtype=np.float32)).shape
     (2, 3)

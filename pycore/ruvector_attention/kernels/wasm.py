@@ -1,7 +1,9 @@
 """The WebAssembly SIMD kernels (``wasm/attention.c``, built into ``attention.wasm`` and,
 with relaxed SIMD's fused multiply-adds, ``attention-relaxed.wasm``) called from Python
 inside Pyodide: the relaxed module where the engine validates it (Chromium since 114,
-Node from 22), else the simd128 one.
+Node 21 and later), else the simd128 one; ``RUVECTOR_SIMD=simd128`` keeps the simd128 one
+(fused and unfused multiply-adds round differently, so results then agree bit for bit
+across machines).
 
 ``attention.wasm`` is an Emscripten side module: it imports its memory, so Pyodide's
 dynamic linker (``ctypes.CDLL``, Pyodide's ``dlopen``) loads it into the interpreter's own
@@ -9,9 +11,9 @@ address space, as it loads NumPy's extension modules. The kernels therefore read
 NumPy's buffers where they lie: no copy in, no copy out, one ``ctypes`` call per kernel.
 Node workers, browser workers and JupyterLite get them with no JavaScript of ours.
 
-float32 (and float64 products); every method returns None for a case it does not take (another dtype, sizes
-where the call costs more than NumPy's loop, or magnitudes where float32 scores or sums
-overflow), and the caller computes with NumPy instead.
+float32, and float64 for products; every method returns None for a case it does not take
+(another dtype, sizes where the call costs more than NumPy's loop, or magnitudes where
+float32 scores or sums overflow), and the caller computes with NumPy instead.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ MODULES = {"relaxed": "attention-relaxed.wasm", "simd128": "attention.wasm"}
 """The two builds of ``wasm/attention.c``, by the WebAssembly SIMD they use: the relaxed
 one is 1.2-1.3x faster on the fused attention (Pyodide under Node with relaxed SIMD on)."""
 MIN_PRODUCT = 1 << 14
-"""``batch·m·n·k`` below which NumPy's product costs less than the call (measured in
-Pyodide under Node: 29-41 µs against 44 µs up to 8192, 36 against 31 at 32768)."""
+"""``batch·m·n·k`` below which NumPy's product costs less than the call (measured for
+float32 in Pyodide under Node: 29-41 µs against 44 µs up to 8192, 36 against 31 at 32768;
+NumPy's float64 loops are slower still, so the gate holds for them too)."""
 MIN_SOFTMAX = 1 << 6
 """Scores below which NumPy's softmax may cost less than the call (measured: the kernel
 is 2.4x faster at 64 scores, 6x at 4096)."""
@@ -48,25 +51,39 @@ int passes as a C ``int``, which is also what a pointer is in wasm32 (an address
 arguments by ``argtypes`` took 6.5 of a 10.6 µs call (one query over 16 keys, in Pyodide)."""
 
 
-def load() -> WasmKernels:
-    """Link the kernels: the relaxed-SIMD module if this engine validates it, else the
-    simd128 one (Pyodide only: elsewhere ``dlopen`` cannot read a WebAssembly module and
-    raises ``OSError``)."""
+def load(simd: str = "auto") -> WasmKernels:
+    """Link the kernels: ``simd`` ``"auto"`` takes the relaxed-SIMD module if this engine
+    validates it, else (or if it fails to link) the simd128 one; ``"simd128"`` that one
+    (Pyodide only: elsewhere ``dlopen`` cannot read a WebAssembly module and raises
+    ``OSError``)."""
+    if simd == "auto" and _engine_validates(MODULES["relaxed"]):
+        try:
+            return _link("relaxed")
+        except OSError:
+            pass  # the simd128 build computes the same
+    return _link("simd128")
+
+
+def _link(simd: str) -> WasmKernels:
     from importlib.resources import as_file, files
 
-    relaxed = files(__package__) / MODULES["relaxed"]
-    simd = "relaxed" if _engine_validates(relaxed.read_bytes()) else "simd128"
     with as_file(files(__package__) / MODULES[simd]) as path:
         return WasmKernels(ctypes.CDLL(str(path)), simd)
 
 
-def _engine_validates(module: bytes) -> bool:
-    """Whether the JavaScript engine that runs Pyodide can compile ``module``: the feature
-    detection for relaxed SIMD, asked of the module itself."""
-    import js  # type: ignore[import-not-found]
-    from pyodide.ffi import to_js  # type: ignore[import-not-found]
+def _engine_validates(module: str) -> bool:
+    """Whether the JavaScript engine that runs Pyodide can compile the package's ``module``:
+    the feature detection for relaxed SIMD, asked of the module itself (False if it cannot
+    be asked)."""
+    from importlib.resources import files
 
-    return bool(js.WebAssembly.validate(to_js(module)))
+    try:
+        import js  # type: ignore[import-not-found]
+        from pyodide.ffi import to_js  # type: ignore[import-not-found]
+
+        return bool(js.WebAssembly.validate(to_js((files(__package__) / module).read_bytes())))
+    except Exception:  # no engine to ask, or no module: the simd128 build
+        return False
 
 
 def _address(array: np.ndarray | None) -> int:
@@ -131,10 +148,10 @@ class WasmKernels:
         out = np.empty((batch, m, n) if max(a.ndim, b.ndim) == 3 else (m, n), dtype=a.dtype)
         a_stride, b_stride = m * k if a.ndim == 3 else 0, k * n if b.ndim == 3 else 0
         operands = (batch, m, n, k, _address(a), a_stride, _address(rows), b_stride, int(transposed), _address(out))
-        if a.dtype == np.float32:
-            self._x.sgemm(*operands, ctypes.c_float(1.0), self._scratch(0, k))
+        if a.dtype == np.float32:  # only B transposed is packed into the scratch panel
+            self._x.sgemm(*operands, ctypes.c_float(1.0), self._scratch(0, k) if transposed else 0)
         else:  # a panel of doubles takes the floats of two
-            self._x.dgemm(*operands, self._scratch(0, 2 * k))
+            self._x.dgemm(*operands, self._scratch(0, 2 * k) if transposed else 0)
         return out
 
     def softmax(self, scores: np.ndarray, mask: np.ndarray | None) -> np.ndarray | None:
