@@ -34,9 +34,17 @@ export function inputs({ queries, keys }, seed = 1) {
   return { q, k, v, qRows: rows(q), kRows: rows(k), vRows: rows(v) };
 }
 
-/** Median ms of `fn` over runs until ~`budgetMs` is spent (at least `minRuns`, after one warm-up). */
-export async function medianMs(fn, { budgetMs = 1500, minRuns = 1, maxRuns = 30 } = {}) {
-  await fn();
+/**
+ * Median ms of `fn` over runs until ~`budgetMs` is spent (at least `minRuns`), after calls
+ * for ~`warmupMs` (at least one): engines compile WebAssembly in tiers (V8: Liftoff first,
+ * TurboFan in the background for what turns hot), and new memory faults in on first touch,
+ * so the first calls of Pyodide's interpreter, of our kernels and of the wasm peer run
+ * slower than the steady state measured here (flash 1 x 10,000 uploaded: 4.1 ms in its
+ * first 1.5 s on 2 Node workers, 1.6-2.4 later).
+ */
+export async function medianMs(fn, { budgetMs = 1500, minRuns = 1, maxRuns = 30, warmupMs = 1000 } = {}) {
+  const warmup = performance.now();
+  do await fn(); while (performance.now() - warmup < warmupMs);
   const times = [];
   const start = performance.now();
   while (times.length < minRuns || (times.length < maxRuns && performance.now() - start < budgetMs)) {

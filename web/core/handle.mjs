@@ -6,7 +6,7 @@ import { batchMask, flatten, flattenMask, flattenVector, shaped } from './matrix
 import { METHODS, request } from './protocol.mjs';
 import { matrixKey } from './registry.mjs';
 import { splitBatch, splitKeys } from './splitter.mjs';
-import { transferables } from './transfer.mjs';
+import { ownCopies, transferables } from './transfer.mjs';
 
 const SINGLE_OPTIONS = ['mask', 'position', 'extras'];
 const BATCH_OPTIONS = ['mask', 'causal', 'rows', 'extras'];
@@ -61,11 +61,12 @@ export class AttentionHandle {
    * @param {Inputs} inputs
    * @param {{ signal?: AbortSignal, timeoutMs?: number }} call
    */
-  #send(method, { query, keys, values, mask, options }, call) {
-    const flats = [query, keys, values, mask];
+  #send(method, inputs, call) {
+    const flats = ownCopies([inputs.query, inputs.keys, inputs.values, inputs.mask]);
+    const [query, keys, values, mask] = flats;
     const args = {
       query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data,
-      options: values?.rows === undefined ? options : { ...options, valuesRows: values.rows },
+      options: values?.rows === undefined ? inputs.options : { ...inputs.options, valuesRows: values.rows },
     };
     return this.#context.pool.run(request('call', this.#handle, method, args), {
       ...call,
@@ -170,9 +171,9 @@ export class AttentionHandle {
     const k = shaped(flatten(keys, 'keys'), this.info.dim);
     const mask = batchMask(flattenMask(own.mask), q.rows, k.rows);
     const labels = own.labels == null ? null : plainLabels(own.labels);
-    const flats = [q, k, mask];
+    const flats = ownCopies([q, k, mask]);
     const args = {
-      queries: q.data, keys: k.data, mask: mask.data,
+      queries: flats[0].data, keys: flats[1].data, mask: flats[2].data,
       options: {
         queryRows: q.rows ?? null, maskRows: mask.rows, causal: optionalBoolean(own.causal, 'causal'),
         extras: plainExtras(own.extras), labels,
