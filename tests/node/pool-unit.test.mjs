@@ -17,11 +17,12 @@ import { sleep } from './helpers.mjs';
 function fakeWorkers(answer = () => ({ ok: true, result: null }), { bootFails = () => false } = {}) {
   const workers = [];
   const spawn = () => {
-    const worker = { index: workers.length, log: [], terminated: false, listeners: [], exits: [] };
+    const worker = { index: workers.length, log: [], transfers: [], terminated: false, listeners: [], exits: [] };
     workers.push(worker);
     return {
-      post(message) {
+      post(message, transfer = []) {
         worker.log.push(message);
+        worker.transfers.push(transfer);
         setTimeout(() => {
           if (worker.terminated) return;
           let reply;
@@ -229,6 +230,27 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
       assert.deepEqual(fake.workers.flatMap((w) => ops(w, 'call').map((m) => m.args[1])), ['compute']);
       await pool.close();
     }
+  });
+
+  it("a call's inputs travel as the facade's own copies, transferred; the caller's stay whole", async () => {
+    const { fake, pool, attn } = await splitting(1);
+    const query = Float32Array.of(1, 0), keys = Float32Array.of(1, 2, 3, 4), values = Float32Array.of(5, 6, 7, 8);
+    const sharedKeys = new Float32Array(new SharedArrayBuffer(16)).fill(1);
+    await attn.compute(query, keys, values);
+    await attn.compute(query, sharedKeys, ...uploaded(2).slice(1));
+    const [worker] = fake.workers;
+    const calls = worker.log.map((m, i) => [m, worker.transfers[i]]).filter(([m]) => m.op === 'call');
+    const [sent, mixed] = calls.map(([m, transfer]) => [m.args[2], transfer]);
+    // the caller's arrays: copied (equal, not the same), their copies moved, the originals intact
+    assert.deepEqual([sent[0].query, sent[0].keys, sent[0].values], [query, keys, values]);
+    assert.ok([sent[0].query, sent[0].keys, sent[0].values].every((copy, i) => copy !== [query, keys, values][i]));
+    assert.deepEqual(sent[1], [sent[0].query.buffer, sent[0].keys.buffer, sent[0].values.buffer]);
+    assert.deepEqual([query.length, keys.length, values.length], [2, 4, 4]);
+    // a shared buffer goes as it is; an upload goes as its id
+    assert.equal(mixed[0].keys, sharedKeys);
+    assert.equal(mixed[0].values, 2);
+    assert.deepEqual(mixed[1], [mixed[0].query.buffer]);
+    await pool.close();
   });
 
   it('when ranges fail, the call rejects with the first range\'s error', async () => {
