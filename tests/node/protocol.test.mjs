@@ -9,6 +9,7 @@ import { ProtocolError } from '../../node/index.mjs';
 import { METHODS, OPS, request } from '../../web/core/protocol.mjs';
 import { PythonSession } from '../../web/core/session.mjs';
 import { WorkerSlot } from '../../web/core/slot.mjs';
+import { BufferStock, ownCopies } from '../../web/core/transfer.mjs';
 import { serveWorker } from '../../web/core/worker.mjs';
 
 /** A worker body in this thread with a fake session; answers go through structuredClone. */
@@ -35,6 +36,45 @@ function fakeWorker() {
 }
 
 describe('the worker protocol', () => {
+  it("a call's or views' answer hands back its input buffers as spare, transferred; other ops none", async () => {
+    const posted = [];
+    let deliver;
+    const session = { mechanisms: () => [], wasmBytes: () => 0, call: () => Float32Array.of(1), views: () => ({}), upload: () => 7 };
+    serveWorker({ post: (message, transfer = []) => posted.push({ message, transfer }), onMessage: (fn) => { deliver = fn; } }, async () => session);
+    await deliver({ id: 1, op: 'boot', args: [{}] });
+    const query = Float32Array.of(1, 2), keys = new Float32Array(8), shared = new Float32Array(new SharedArrayBuffer(8));
+    await deliver({ id: 2, op: 'call', args: [1, 'compute', { query, keys, values: shared, mask: null, options: {} }] });
+    await deliver({ id: 3, op: 'views', args: [1, { queries: query, keys, mask: null, options: {} }] });
+    await deliver({ id: 4, op: 'upload', args: [5, keys, 2, 4] });
+    const [call, views, upload] = posted.slice(1);
+    assert.deepEqual(call.message.spare, [query.buffer, keys.buffer]); // not the shared one
+    assert.deepEqual(call.transfer, [call.message.result.buffer, query.buffer, keys.buffer]);
+    assert.deepEqual(views.message.spare, [query.buffer, keys.buffer]);
+    assert.deepEqual([upload.message.spare, upload.transfer], [[], []]); // Python keeps what it uploads
+  });
+
+  it('the buffer stock lends the smallest kept buffer that fits, within its limits', () => {
+    const stock = new BufferStock({ maxBytes: 100_000, maxBuffers: 3 });
+    const [small, middle, large] = [new ArrayBuffer(10_000), new ArrayBuffer(30_000), new ArrayBuffer(50_000)];
+    stock.put([large, small, 'not a buffer', new ArrayBuffer(0), middle]);
+    assert.equal(stock.take(5000), small);
+    assert.equal(stock.take(5000), null, 'middle is more than four times 5000 bytes and 4 KiB');
+    assert.equal(stock.take(20_000), middle);
+    assert.equal(stock.take(60_000), null);
+    stock.put([new ArrayBuffer(40_000), new ArrayBuffer(20_000)]); // the 20,000 would pass 100,000 bytes kept
+    assert.equal(stock.take(18_000).byteLength, 40_000);
+    assert.equal(stock.take(18_000).byteLength, 50_000); // the 20,000 was not kept
+    stock.put(Array.from({ length: 4 }, () => new ArrayBuffer(8))); // three buffers at most
+    assert.equal([1, 2, 3, 4].map(() => stock.take(8)).filter(Boolean).length, 3);
+    // a call's copies come from the stock, equal to the caller's arrays, which stay whole
+    const stocked = new ArrayBuffer(64), keys = Float32Array.of(1, 2, 3);
+    const fresh = new BufferStock();
+    fresh.put([stocked]);
+    const [copy] = ownCopies([{ data: keys, fresh: false }], fresh);
+    assert.equal(copy.data.buffer, stocked);
+    assert.deepEqual([copy.fresh, Array.from(copy.data), keys.length], [true, [1, 2, 3], 3]);
+  });
+
   it('every op but boot is a method of PythonSession, called with its arguments in order', () => {
     for (const [op, names] of Object.entries(OPS)) {
       if (op === 'boot') continue;

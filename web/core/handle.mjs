@@ -62,7 +62,7 @@ export class AttentionHandle {
    * @param {{ signal?: AbortSignal, timeoutMs?: number }} call
    */
   #send(method, inputs, call) {
-    const flats = ownCopies([inputs.query, inputs.keys, inputs.values, inputs.mask]);
+    const flats = ownCopies([inputs.query, inputs.keys, inputs.values, inputs.mask], this.#context.pool.buffers);
     const [query, keys, values, mask] = flats;
     const args = {
       query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data,
@@ -171,7 +171,7 @@ export class AttentionHandle {
     const k = shaped(flatten(keys, 'keys'), this.info.dim);
     const mask = batchMask(flattenMask(own.mask), q.rows, k.rows);
     const labels = own.labels == null ? null : plainLabels(own.labels);
-    const flats = ownCopies([q, k, mask]);
+    const flats = ownCopies([q, k, mask], this.#context.pool.buffers);
     const args = {
       queries: flats[0].data, keys: flats[1].data, mask: flats[2].data,
       options: {

@@ -13,6 +13,7 @@ import { Job } from './job.mjs';
 import { request } from './protocol.mjs';
 import { Registry, goneError } from './registry.mjs';
 import { WorkerSlot } from './slot.mjs';
+import { BufferStock } from './transfer.mjs';
 
 const BOOT_PHASES = 3; // pyodide, numpy, wheel: see bootSession
 
@@ -37,6 +38,8 @@ export class Pool {
   #closed = false;
   /** @type {string[]} */
   mechanisms = [];
+  /** Buffers the workers handed back, for the copies of the next calls' inputs. */
+  buffers = new BufferStock();
 
   /**
    * @param {object} options
@@ -101,7 +104,9 @@ export class Pool {
       const reason = `${err?.name}: ${err?.message}`;
       throw new WorkerCrashedError(`could not start a worker (${reason})`, { reason });
     }
-    return new WorkerSlot(endpoint, { onExit: (dead) => this.#lost(dead), onProgress: progress });
+    return new WorkerSlot(endpoint, {
+      onExit: (dead) => this.#lost(dead), onProgress: progress, onSpare: (buffers) => this.buffers.put(buffers),
+    });
   }
 
   async #boot(progress) {

@@ -3,13 +3,15 @@
 //
 //   request   { id, op, args }                                  pool -> worker
 //   progress  { id, progress: phase }                           worker -> pool (boot)
-//   answer    { id, ok: true, result, wasm }                    worker -> pool
-//   failure   { id, ok: false, error: ErrorEnvelope, wasm, broken }
+//   answer    { id, ok: true, result, wasm, spare }             worker -> pool
+//   failure   { id, ok: false, error: ErrorEnvelope, wasm, broken, spare }
 //
 // `op` names a method of the worker's PythonSession (or `boot`, which makes the session)
 // and `args` are its arguments, in order. `wasm` is the worker's WebAssembly memory in
 // bytes; `broken` says the failure was not a Python error (the interpreter may be
-// unusable), so the pool replaces the worker. Errors travel as data (an ErrorEnvelope)
+// unusable), so the pool replaces the worker. `spare` hands back the ArrayBuffers that
+// carried a `call`'s or `views`' inputs (SPARE_OPS), which Python has copied, for the
+// pool's next copies (transfer.mjs BufferStock). Errors travel as data (an ErrorEnvelope)
 // and are rebuilt as instances of errors.mjs's classes.
 import { ProtocolError, show } from './errors.mjs';
 
@@ -37,6 +39,9 @@ export const OPS = Object.freeze({
   memory: [],
 });
 
+/** The ops whose inputs Python copies and does not keep: their buffers come back as `spare`. */
+export const SPARE_OPS = Object.freeze(['call', 'views']);
+
 /**
  * The mechanism methods `call` runs, by their Python name: the JavaScript name (for
  * messages), whether it takes a batch of queries, whether it takes values, and whether a
@@ -63,9 +68,9 @@ export function envelope(err) {
 }
 
 /** The answer to request `id` when it succeeded. */
-export const answer = (id, result, wasm) => ({ id, ok: true, result, wasm });
+export const answer = (id, result, wasm, spare = []) => ({ id, ok: true, result, wasm, spare });
 /** The answer to request `id` when it failed with `error`. */
-export const failure = (id, error, wasm, broken) => ({ id, ok: false, error: envelope(error), wasm, broken });
+export const failure = (id, error, wasm, broken, spare = []) => ({ id, ok: false, error: envelope(error), wasm, broken, spare });
 /** A boot phase of request `id` done (more answers follow). */
 export const progress = (id, phase) => ({ id, progress: phase });
 

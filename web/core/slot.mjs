@@ -9,6 +9,7 @@ export class WorkerSlot {
   #pending = new Map();
   #nextId = 1;
   #onProgress;
+  #onSpare;
   alive = true;
   /** The pool's request running here (one at a time), or null. */
   job = null;
@@ -21,12 +22,15 @@ export class WorkerSlot {
 
   /**
    * @param endpoint see the file comment
-   * @param {{ onExit(slot: WorkerSlot, reason: string): void, onProgress?(phase: string): void }} hooks
-   *   onExit is called once if the worker stops by itself (not by stop()).
+   * @param {{ onExit(slot: WorkerSlot, reason: string): void, onProgress?(phase: string): void,
+   *   onSpare?(buffers: ArrayBuffer[]): void }} hooks
+   *   onExit is called once if the worker stops by itself (not by stop()); onSpare gets the
+   *   input buffers an answer hands back (protocol.mjs).
    */
-  constructor(endpoint, { onExit, onProgress }) {
+  constructor(endpoint, { onExit, onProgress, onSpare }) {
     this.#endpoint = endpoint;
     this.#onProgress = onProgress;
+    this.#onSpare = onSpare;
     endpoint.onMessage((message) => this.#receive(message));
     endpoint.onExit((reason) => {
       if (!this.alive) return;
@@ -36,7 +40,7 @@ export class WorkerSlot {
     });
   }
 
-  #receive({ id, ok, result, error, progress, wasm, broken }) {
+  #receive({ id, ok, result, error, progress, wasm, broken, spare }) {
     const request = this.#pending.get(id);
     if (!request) return;
     if (progress !== undefined) {
@@ -44,6 +48,7 @@ export class WorkerSlot {
       return;
     }
     this.#pending.delete(id);
+    if (spare?.length) this.#onSpare?.(spare);
     if (wasm !== undefined) this.wasm = wasm;
     this.broken = Boolean(broken);
     if (ok) request.resolve(result);

@@ -3,8 +3,9 @@
 // `boot`. A request that is not one (protocol.malformed) gets a ProtocolError; a failure
 // that is not a Python error says `broken: true`, and the pool then replaces this worker.
 import { ProtocolError, WorkerCrashedError } from './errors.mjs';
-import { answer, failure, malformed, progress } from './protocol.mjs';
+import { SPARE_OPS, answer, failure, malformed, progress } from './protocol.mjs';
 import { isPythonError } from './session.mjs';
+import { spareBuffers } from './transfer.mjs';
 
 const isResultArray = (value) => value instanceof Float32Array || value instanceof Float64Array;
 
@@ -51,12 +52,13 @@ export function serveWorker(endpoint, boot) {
       endpoint.post(failure(message?.id, refused, wasm(), false));
       return;
     }
+    const spare = SPARE_OPS.includes(message.op) ? spareBuffers(message.args) : [];
     try {
       const result = await run(message);
-      endpoint.post(answer(message.id, result, wasm()), resultBuffers(result));
+      endpoint.post(answer(message.id, result, wasm(), spare), [...resultBuffers(result), ...spare]);
     } catch (err) {
       const broken = message.op !== 'boot' && !isPythonError(err) && !(err instanceof ProtocolError);
-      endpoint.post(failure(message.id, broken ? interpreterFailure(err) : err, wasm(), broken));
+      endpoint.post(failure(message.id, broken ? interpreterFailure(err) : err, wasm(), broken, spare), spare);
     }
   });
 }
