@@ -13,8 +13,9 @@ export function splitRows(count, parts) {
   return ranges;
 }
 
-/** Rows [start, stop) of a flattened matrix with known `cols`, as our own copy. */
-const rowsOf = ({ data, cols }, start, stop) => ({ data: data.slice(start * cols, stop * cols), rows: stop - start, cols, fresh: true });
+/** Rows [start, stop) of a flattened matrix with known `cols`: a view, which the request
+ * that sends it copies (transfer.mjs ownCopies). */
+const rowsOf = ({ data, cols }, start, stop) => ({ data: data.subarray(start * cols, stop * cols), rows: stop - start, cols, fresh: false });
 
 /** Chunks of rows, in order, as one matrix. */
 function concat(chunks) {
@@ -102,11 +103,11 @@ export async function splitKeys({ query, keys, values, mask, options }, parts, s
     : {
       keys: rowsOf({ data: keys.data, cols: width(keys) }, keyStart, keyStop),
       values: rowsOf({ data: values.data, cols: width(values) }, keyStart, keyStop),
-      mask: mask.data === null ? mask : { data: mask.data.slice(keyStart, keyStop), rows: 0, fresh: true },
+      mask: mask.data === null ? mask : { data: mask.data.subarray(keyStart, keyStop), rows: 0, fresh: false },
       options: { ...options, keyStart, keyStop, keyTotal: keys.rows },
     });
   const ranges = splitRows(keys.rows, parts);
-  const sharedQuery = { ...query, fresh: false }; // every part reads it: cloned, never moved
+  const sharedQuery = { ...query, fresh: false }; // every part reads it: each gets a copy
   const pending = ranges.map(([start, stop]) => send({ query: sharedQuery, ...part(start, stop) }));
   const settled = await Promise.allSettled(pending);
   const failed = settled.find((result) => result.status === 'rejected'); // the first range's, whoever answers first
