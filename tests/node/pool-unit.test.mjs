@@ -17,12 +17,13 @@ import { sleep } from './helpers.mjs';
 function fakeWorkers(answer = () => ({ ok: true, result: null }), { bootFails = () => false } = {}) {
   const workers = [];
   const spawn = () => {
-    const worker = { index: workers.length, log: [], transfers: [], terminated: false, listeners: [], exits: [] };
+    const worker = { index: workers.length, log: [], sent: [], terminated: false, listeners: [], exits: [] };
     workers.push(worker);
     return {
-      post(message, transfer = []) {
+      post(original, transfer = []) {
+        worker.sent.push({ message: original, transfer });
+        const message = structuredClone(original, { transfer }); // as postMessage: moved buffers detach here
         worker.log.push(message);
-        worker.transfers.push(transfer);
         setTimeout(() => {
           if (worker.terminated) return;
           let reply;
@@ -238,18 +239,39 @@ describe("one query's keys split across the pool (handle.mjs, splitter.mjs)", ()
     const sharedKeys = new Float32Array(new SharedArrayBuffer(16)).fill(1);
     await attn.compute(query, keys, values);
     await attn.compute(query, sharedKeys, ...uploaded(2).slice(1));
-    const [worker] = fake.workers;
-    const calls = worker.log.map((m, i) => [m, worker.transfers[i]]).filter(([m]) => m.op === 'call');
-    const [sent, mixed] = calls.map(([m, transfer]) => [m.args[2], transfer]);
-    // the caller's arrays: copied (equal, not the same), their copies moved, the originals intact
-    assert.deepEqual([sent[0].query, sent[0].keys, sent[0].values], [query, keys, values]);
-    assert.ok([sent[0].query, sent[0].keys, sent[0].values].every((copy, i) => copy !== [query, keys, values][i]));
-    assert.deepEqual(sent[1], [sent[0].query.buffer, sent[0].keys.buffer, sent[0].values.buffer]);
-    assert.deepEqual([query.length, keys.length, values.length], [2, 4, 4]);
+    const [sent, mixed] = fake.workers[0].sent.filter(({ message }) => message.op === 'call').map(({ message, transfer }) => [message.args[2], transfer]);
+    const copies = [sent[0].query, sent[0].keys, sent[0].values];
+    // the copies were moved (detached here, delivered equal), never the caller's buffers
+    assert.deepEqual(sent[1].length, 3);
+    assert.ok(sent[1].every((buffer, i) => buffer === copies[i].buffer && buffer.byteLength === 0));
+    assert.ok([query, keys, values].every((caller) => !sent[1].includes(caller.buffer)));
+    assert.deepEqual([query, keys, values].map((a) => Array.from(a)), [[1, 0], [1, 2, 3, 4], [5, 6, 7, 8]]);
+    const delivered = ops(fake.workers[0], 'call')[0].args[2];
+    assert.deepEqual([delivered.query, delivered.keys, delivered.values].map((a) => Array.from(a)), [[1, 0], [1, 2, 3, 4], [5, 6, 7, 8]]);
     // a shared buffer goes as it is; an upload goes as its id
     assert.equal(mixed[0].keys, sharedKeys);
     assert.equal(mixed[0].values, 2);
-    assert.deepEqual(mixed[1], [mixed[0].query.buffer]);
+    assert.ok(mixed[1].length === 1 && mixed[1][0] === mixed[0].query.buffer);
+    await pool.close();
+  });
+
+  it('buffers an answer hands back (spare) carry the next calls\' copies', async () => {
+    const fake = fakeWorkers((worker, m) => {
+      if (m.op !== 'call') return { ok: true, result: null };
+      const { query, keys } = m.args[2];
+      return { ok: true, result: Float32Array.of(0, 0), spare: [query.buffer, keys.buffer] };
+    });
+    const pool = await startPool(fake, { size: 1 });
+    await pool.run({ op: 'create', args: [] }, { defines: { key: 'm1', teardown: { op: 'dispose', args: [] } } });
+    const info = { name: 'scaled_dot', dim: 2, keyPartials: false, stateful: false, splittable: true };
+    const attn = new AttentionHandle({ pool, sharedMemory: false, progress() {} }, 1, 'm1', info);
+    await attn.compute(Float32Array.of(1, 0), Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8));
+    const handedBack = ops(fake.workers[0], 'call')[0].args[2];
+    await attn.compute(Float32Array.of(3, 4), Float32Array.of(9, 8, 7, 6), Float32Array.of(1, 1, 1, 1));
+    const second = fake.workers[0].sent.filter(({ message }) => message.op === 'call')[1].message.args[2];
+    const reused = [second.query.buffer, second.keys.buffer, second.values.buffer];
+    assert.ok(reused.includes(handedBack.query.buffer) && reused.includes(handedBack.keys.buffer));
+    assert.deepEqual(Array.from(ops(fake.workers[0], 'call')[1].args[2].keys), [9, 8, 7, 6]);
     await pool.close();
   });
 

@@ -31,6 +31,9 @@ export const MIN_PART_KEYS = 4096;
  *   values: import('./matrix.mjs').Flat | null, mask: import('./matrix.mjs').Flat, options: object }} Inputs
  */
 
+/** The registry keys of the uploads among `flats`, which a request needs in its worker. */
+const residentKeys = (flats) => flats.filter((f) => f?.resident !== undefined).map((f) => matrixKey(f.resident));
+
 export class AttentionHandle {
   /** @type {Context} */
   #context;
@@ -62,16 +65,19 @@ export class AttentionHandle {
    * @param {{ signal?: AbortSignal, timeoutMs?: number }} call
    */
   #send(method, inputs, call) {
-    const flats = ownCopies([inputs.query, inputs.keys, inputs.values, inputs.mask], this.#context.pool.buffers);
-    const [query, keys, values, mask] = flats;
-    const args = {
-      query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data,
-      options: values?.rows === undefined ? inputs.options : { ...inputs.options, valuesRows: values.rows },
+    const sent = [inputs.query, inputs.keys, inputs.values, inputs.mask];
+    const make = () => { // when a worker takes it (Pool.run): copies are made then, not in the queue
+      const flats = ownCopies(sent, this.#context.pool.buffers);
+      const [query, keys, values, mask] = flats;
+      const args = {
+        query: query.data, keys: keys.data, values: values?.data ?? null, mask: mask.data,
+        options: values?.rows === undefined ? inputs.options : { ...inputs.options, valuesRows: values.rows },
+      };
+      return { message: request('call', this.#handle, method, args), transfer: transferables(flats) };
     };
-    return this.#context.pool.run(request('call', this.#handle, method, args), {
+    return this.#context.pool.run(make, {
       ...call,
-      transfer: transferables(flats),
-      needs: [this.#key, ...flats.filter((f) => f?.resident !== undefined).map((f) => matrixKey(f.resident))],
+      needs: [this.#key, ...residentKeys(sent)],
       pin: this.info.stateful ? this.#key : null, // topology_gated keeps its state in one worker
     });
   }
@@ -171,18 +177,18 @@ export class AttentionHandle {
     const k = shaped(flatten(keys, 'keys'), this.info.dim);
     const mask = batchMask(flattenMask(own.mask), q.rows, k.rows);
     const labels = own.labels == null ? null : plainLabels(own.labels);
-    const flats = ownCopies([q, k, mask], this.#context.pool.buffers);
-    const args = {
-      queries: flats[0].data, keys: flats[1].data, mask: flats[2].data,
-      options: {
-        queryRows: q.rows ?? null, maskRows: mask.rows, causal: optionalBoolean(own.causal, 'causal'),
-        extras: plainExtras(own.extras), labels,
-      },
+    const sentOptions = {
+      queryRows: q.rows ?? null, maskRows: mask.rows, causal: optionalBoolean(own.causal, 'causal'),
+      extras: plainExtras(own.extras), labels,
     };
-    return this.#context.pool.run(request('views', this.#handle, args), {
+    const make = () => {
+      const flats = ownCopies([q, k, mask], this.#context.pool.buffers);
+      const args = { queries: flats[0].data, keys: flats[1].data, mask: flats[2].data, options: sentOptions };
+      return { message: request('views', this.#handle, args), transfer: transferables(flats) };
+    };
+    return this.#context.pool.run(make, {
       ...call,
-      transfer: transferables(flats),
-      needs: [this.#key, ...flats.filter((f) => f?.resident !== undefined).map((f) => matrixKey(f.resident))],
+      needs: [this.#key, ...residentKeys([q, k, mask])],
       pin: this.info.stateful ? this.#key : null,
     });
   }

@@ -9,7 +9,9 @@ export class Job {
   #cleanups = [];
 
   /**
-   * @param {object} message the request (protocol.request)
+   * @param {object | (() => { message: object, transfer: Transferable[] })} message the
+   *   request (protocol.request), or a function that makes it and its transfer list when a
+   *   worker takes the job (see Pool.run)
    * @param {{ transfer?: Transferable[], needs?: string[], pin?: string | null,
    *   defines?: { key: string, teardown: object } | null, timeoutMs?: number }} options see Pool.run
    */

@@ -39,20 +39,13 @@ function checkSize(count, name) {
   }
 }
 
-/** Whether a buffer is shared (SharedArrayBuffer exists only where cross-origin isolated). */
-const isShared = (buffer) => typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-
-/**
- * A typed array as float32: a Float32Array as is, unless it views part of a larger
- * ArrayBuffer (postMessage would copy the whole buffer; we copy only the part).
- */
+/** A typed array as float32: a Float32Array as is (a request copies only its view:
+ * transfer.mjs ownCopies), any other as a new one. */
 function floatsOfView(view, name) {
   const why = unusableView(view);
   if (why) throw invalidInput(`${name} cannot be used: ${why}`);
   checkSize(view.length, name);
-  if (!(view instanceof Float32Array)) return Float32Array.from(view);
-  const partial = view.byteLength < view.buffer.byteLength && !isShared(view.buffer);
-  return partial ? view.slice() : view;
+  return view instanceof Float32Array ? view : Float32Array.from(view);
 }
 
 /** Index of the first item of `items` that is not a number, or -1. */

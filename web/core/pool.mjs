@@ -157,7 +157,9 @@ export class Pool {
 
   /**
    * Queue a request; resolves with the worker's answer.
-   * @param {object} message a request (protocol.request)
+   * @param {object | (() => { message: object, transfer: Transferable[] })} message a
+   *   request (protocol.request), or a function that makes it and its transfer list when a
+   *   worker takes it: a call copies its inputs then, not while it waits in the queue
    * @param {object} [options]
    * @param {Transferable[]} [options.transfer]
    * @param {string[]} [options.needs] registry keys the request uses
@@ -230,7 +232,8 @@ export class Pool {
 
   async #perform(slot, job) {
     for (const key of job.needs) await this.#registry.provide(slot, key);
-    const result = await slot.send(job.message, job.transfer);
+    const { message, transfer } = typeof job.message === 'function' ? job.message() : job;
+    const result = await slot.send(message, transfer);
     if (job.defines && !job.done) this.#registry.add(job.defines.key, job.message, job.defines.teardown, slot);
     return result;
   }
@@ -264,6 +267,7 @@ export class Pool {
     this.#closed = true;
     const error = closedError();
     this.#queue.splice(0).forEach((job) => job.reject(error));
+    this.buffers.clear();
     const slots = [...this.#slots, ...this.#booting];
     this.#slots = [];
     await Promise.all(slots.map((slot) => slot.stop(error)));

@@ -1,7 +1,8 @@
-// How inputs travel to workers: our own copies are moved (transferred), not copied again,
-// and a caller's arrays are copied by us, into buffers the workers hand back after use,
-// and moved, not structured-cloned; inputs that several workers read go in one
-// SharedArrayBuffer where the environment allows it.
+// How a call's inputs travel to workers: our own copies are moved (transferred), not
+// copied again, and a caller's arrays are copied by us, into buffers the workers hand back
+// after use, and moved, not structured-cloned; inputs that several workers read go in one
+// SharedArrayBuffer where the environment allows it. (Uploads and models are cloned: the
+// pool replays their requests to new workers.)
 
 /** A copy of `data` in a SharedArrayBuffer: one copy that every worker reads. */
 export function sharedCopy(data) {
@@ -34,14 +35,20 @@ export class BufferStock {
     this.maxBuffers = maxBuffers;
   }
 
-  /** Keep `buffers` for reuse, while the limits allow (the rest is left to the collector). */
+  /** Keep `buffers` for reuse; past the limits, the oldest kept go to the collector. */
   put(buffers) {
     for (const buffer of buffers) {
-      if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) continue;
-      if (this.#buffers.length >= this.maxBuffers || this.#bytes + buffer.byteLength > this.maxBytes) return;
+      if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0 || buffer.byteLength > this.maxBytes) continue;
       this.#buffers.push(buffer);
       this.#bytes += buffer.byteLength;
+      while (this.#buffers.length > this.maxBuffers || this.#bytes > this.maxBytes) this.#bytes -= this.#buffers.shift().byteLength;
     }
+  }
+
+  /** Drop every kept buffer. */
+  clear() {
+    this.#buffers = [];
+    this.#bytes = 0;
   }
 
   /** A kept buffer of at least `bytes` and at most about four times that (the smallest), or null. */
@@ -68,8 +75,8 @@ export class BufferStock {
 export const ownCopies = (flats, stock) => flats.map((flat) => {
   const data = flat?.data;
   if (!ArrayBuffer.isView(data) || flat.fresh || isShared(data.buffer)) return flat;
-  const buffer = stock?.take(data.byteLength) ?? new ArrayBuffer(data.byteLength);
-  const copy = new data.constructor(buffer, 0, data.length);
+  const buffer = (data.byteLength && stock?.take(data.byteLength)) || new ArrayBuffer(data.byteLength);
+  const copy = new Float32Array(buffer, 0, data.length); // every Flat's data is float32
   copy.set(data);
   return { ...flat, data: copy, fresh: true };
 });

@@ -2,6 +2,7 @@
 // of protocol.mjs around one PythonSession. Environment adapters provide `endpoint` and
 // `boot`. A request that is not one (protocol.malformed) gets a ProtocolError; a failure
 // that is not a Python error says `broken: true`, and the pool then replaces this worker.
+// The answer to a `call` or `views` hands its input buffers back (`spare`) for reuse.
 import { ProtocolError, WorkerCrashedError } from './errors.mjs';
 import { SPARE_OPS, answer, failure, malformed, progress } from './protocol.mjs';
 import { isPythonError } from './session.mjs';
