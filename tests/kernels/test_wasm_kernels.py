@@ -110,7 +110,7 @@ def test_the_simd_build_is_read_from_the_environment(monkeypatch):
 
 
 @needs_wasm
-def test_the_simd128_build_can_be_chosen_and_agrees_with_the_loaded_one(rng):
+def test_the_simd128_build_can_be_chosen_and_agrees_with_the_loaded_one(wasm, rng):
     from ruvector_attention.kernels.backend import wasm_kernels
     from ruvector_attention.kernels.wasm import load
 
