@@ -22,56 +22,54 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* a·b + c. Built with relaxed SIMD (attention-relaxed.wasm, which Python loads where the
- * engine validates it: kernels/wasm.py) one `f32x4.relaxed_madd`, a fused multiply-add on
- * hardware that has one (rounded once, or twice where not: either is within the kernels'
- * tolerances); in the simd128 build a multiply and an add. */
-static inline v128_t madd(v128_t a, v128_t b, v128_t c) {
+/* V_madd(a, b, c) = a·b + c in V lanes (f32x4, f64x2). Built with relaxed SIMD
+ * (attention-relaxed.wasm, which Python loads where the engine validates it:
+ * kernels/wasm.py) one `V.relaxed_madd`, a fused multiply-add on hardware that has one
+ * (rounded once, or twice where not: either is within the kernels' tolerances); in the
+ * simd128 build a multiply and an add. */
 #ifdef __wasm_relaxed_simd__
-  return wasm_f32x4_relaxed_madd(a, b, c);
+#define MADD(V) \
+  static inline v128_t V##_madd(v128_t a, v128_t b, v128_t c) { return wasm_##V##_relaxed_madd(a, b, c); }
 #else
-  return wasm_f32x4_add(wasm_f32x4_mul(a, b), c);
+#define MADD(V) \
+  static inline v128_t V##_madd(v128_t a, v128_t b, v128_t c) { return wasm_##V##_add(wasm_##V##_mul(a, b), c); }
 #endif
-}
+MADD(f32x4)
+MADD(f64x2)
 
-/* a·b + c in float64 lanes, as `madd`. */
-static inline v128_t dmadd(v128_t a, v128_t b, v128_t c) {
-#ifdef __wasm_relaxed_simd__
-  return wasm_f64x2_relaxed_madd(a, b, c);
-#else
-  return wasm_f64x2_add(wasm_f64x2_mul(a, b), c);
-#endif
-}
+/* C[r, 0:2W] (+)= alpha · A[r, :] B[:, 0:2W] for R rows at once, in V lanes of T (W to a
+ * vector): R·2 accumulators; float32 (f32x4, 4 x 8 tiles) and float64 (f64x2, 4 x 4). */
+#define TILE(T, V, W, R)                                                                 \
+  static void tile_##V##_##R(int k, const T *a, int lda, const T *b, int ldb, T *c, int ldc, \
+                             T alpha, int acc) {                                         \
+    v128_t lo[R], hi[R];                                                                 \
+    for (int r = 0; r < R; r++) lo[r] = hi[r] = wasm_##V##_splat(0);                     \
+    for (int p = 0; p < k; p++) {                                                        \
+      const v128_t b0 = wasm_v128_load(b + p * ldb), b1 = wasm_v128_load(b + p * ldb + W); \
+      for (int r = 0; r < R; r++) {                                                      \
+        const v128_t x = wasm_##V##_splat(a[r * lda + p]);                               \
+        lo[r] = V##_madd(x, b0, lo[r]);                                                  \
+        hi[r] = V##_madd(x, b1, hi[r]);                                                  \
+      }                                                                                  \
+    }                                                                                    \
+    const v128_t s = wasm_##V##_splat(alpha);                                            \
+    for (int r = 0; r < R; r++) {                                                        \
+      v128_t y0 = wasm_##V##_mul(lo[r], s), y1 = wasm_##V##_mul(hi[r], s);               \
+      if (acc) {                                                                         \
+        y0 = wasm_##V##_add(y0, wasm_v128_load(c + r * ldc));                            \
+        y1 = wasm_##V##_add(y1, wasm_v128_load(c + r * ldc + W));                        \
+      }                                                                                  \
+      wasm_v128_store(c + r * ldc, y0);                                                  \
+      wasm_v128_store(c + r * ldc + W, y1);                                              \
+    }                                                                                    \
+  }
+TILE(float, f32x4, 4, 4)
+TILE(float, f32x4, 4, 1)
+TILE(double, f64x2, 2, 4)
+TILE(double, f64x2, 2, 1)
 
 /* ------------------------------------------------------------------ SGEMM */
 
-/* C[r, 0:8·] (+)= alpha · A[r, :] B[:, 0:8·] for R rows at once: R·2 f32x4 accumulators. */
-#define TILE_NN(R)                                                                     \
-  static void tile##R##x8(int k, const float *a, int lda, const float *b, int ldb,       \
-                          float *c, int ldc, float alpha, int acc) {                     \
-    v128_t lo[R], hi[R];                                                               \
-    for (int r = 0; r < R; r++) lo[r] = hi[r] = wasm_f32x4_splat(0.0f);                \
-    for (int p = 0; p < k; p++) {                                                      \
-      const v128_t b0 = wasm_v128_load(b + p * ldb), b1 = wasm_v128_load(b + p * ldb + 4); \
-      for (int r = 0; r < R; r++) {                                                    \
-        const v128_t x = wasm_f32x4_splat(a[r * lda + p]);                             \
-        lo[r] = madd(x, b0, lo[r]);                          \
-        hi[r] = madd(x, b1, hi[r]);                          \
-      }                                                                                \
-    }                                                                                  \
-    const v128_t s = wasm_f32x4_splat(alpha);                                          \
-    for (int r = 0; r < R; r++) {                                                      \
-      v128_t y0 = wasm_f32x4_mul(lo[r], s), y1 = wasm_f32x4_mul(hi[r], s);             \
-      if (acc) {                                                                       \
-        y0 = wasm_f32x4_add(y0, wasm_v128_load(c + r * ldc));                          \
-        y1 = wasm_f32x4_add(y1, wasm_v128_load(c + r * ldc + 4));                      \
-      }                                                                                \
-      wasm_v128_store(c + r * ldc, y0);                                                \
-      wasm_v128_store(c + r * ldc + 4, y1);                                            \
-    }                                                                                  \
-  }
-TILE_NN(4)
-TILE_NN(1)
 
 /* The columns left of a multiple of 8 (fewer than 8), one f32x4 then scalars, R rows. */
 static void tail_cols(int rows, int cols, int k, const float *a, int lda, const float *b,
@@ -81,7 +79,7 @@ static void tail_cols(int rows, int cols, int k, const float *a, int lda, const 
     if (cols >= 4) {
       v128_t t = wasm_f32x4_splat(0.0f);
       for (int p = 0; p < k; p++)
-        t = madd(wasm_f32x4_splat(a[r * lda + p]), wasm_v128_load(b + p * ldb), t);
+        t = f32x4_madd(wasm_f32x4_splat(a[r * lda + p]), wasm_v128_load(b + p * ldb), t);
       t = wasm_f32x4_mul(t, wasm_f32x4_splat(alpha));
       if (acc) t = wasm_f32x4_add(t, wasm_v128_load(c + r * ldc));
       wasm_v128_store(c + r * ldc, t);
@@ -103,8 +101,8 @@ static void gemm(int m, int n, int k, const float *a, int lda, const float *b, i
   const int n8 = n & ~7;
   for (int j = 0; j < n8; j += 8) {
     int i = 0;
-    for (; i + 4 <= m; i += 4) tile4x8(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, alpha, acc);
-    for (; i < m; i++) tile1x8(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, alpha, acc);
+    for (; i + 4 <= m; i += 4) tile_f32x4_4(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, alpha, acc);
+    for (; i < m; i++) tile_f32x4_1(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, alpha, acc);
   }
   if (n8 < n) tail_cols(m, n - n8, k, a, lda, b + n8, ldb, c + n8, ldc, alpha, acc);
 }
@@ -136,20 +134,20 @@ static void gemm_nt(int m, int n, int k, const float *a, int lda, const float *b
         const v128_t x0 = wasm_v128_load(a0 + p), x1 = wasm_v128_load(a1 + p);
         const v128_t y0 = wasm_v128_load(b0 + p), y1 = wasm_v128_load(b1 + p);
         const v128_t y2 = wasm_v128_load(b2 + p), y3 = wasm_v128_load(b3 + p);
-        c00 = madd(x0, y0, c00);
-        c01 = madd(x0, y1, c01);
-        c02 = madd(x0, y2, c02);
-        c03 = madd(x0, y3, c03);
-        c10 = madd(x1, y0, c10);
-        c11 = madd(x1, y1, c11);
-        c12 = madd(x1, y2, c12);
-        c13 = madd(x1, y3, c13);
+        c00 = f32x4_madd(x0, y0, c00);
+        c01 = f32x4_madd(x0, y1, c01);
+        c02 = f32x4_madd(x0, y2, c02);
+        c03 = f32x4_madd(x0, y3, c03);
+        c10 = f32x4_madd(x1, y0, c10);
+        c11 = f32x4_madd(x1, y1, c11);
+        c12 = f32x4_madd(x1, y2, c12);
+        c13 = f32x4_madd(x1, y3, c13);
       }
       v128_t r0 = hsum4(c00, c01, c02, c03), r1 = hsum4(c10, c11, c12, c13);
       for (int p = k4; p < k; p++) {
         const v128_t y = wasm_f32x4_make(b0[p], b1[p], b2[p], b3[p]);
-        r0 = madd(wasm_f32x4_splat(a0[p]), y, r0);
-        r1 = madd(wasm_f32x4_splat(a1[p]), y, r1);
+        r0 = f32x4_madd(wasm_f32x4_splat(a0[p]), y, r0);
+        r1 = f32x4_madd(wasm_f32x4_splat(a1[p]), y, r1);
       }
       wasm_v128_store(c + (long)i * ldc + j, wasm_f32x4_mul(r0, s));
       if (two) wasm_v128_store(c + (long)(i + 1) * ldc + j, wasm_f32x4_mul(r1, s));
@@ -218,31 +216,6 @@ EXPORT void sgemm(int batch, int m, int n, int k, const float *a, int a_stride, 
 #define DEPTH 256 /* rows of B (the inner dimension) one pass over C reads: a 4-column strip of
                      them (256 cache lines) stays in L1 while every row of A passes */
 
-/* C[r, 0:4] (+)= A[r, :] B[:, 0:4] in float64 for R rows: R·2 f64x2 accumulators. */
-#define DTILE(R)                                                                        \
-  static void dtile##R##x4(int k, const double *a, int lda, const double *b, int ldb,     \
-                           double *c, int ldc, int acc) {                               \
-    v128_t lo[R], hi[R];                                                                \
-    for (int r = 0; r < R; r++) lo[r] = hi[r] = wasm_f64x2_splat(0.0);                  \
-    for (int p = 0; p < k; p++) {                                                       \
-      const v128_t b0 = wasm_v128_load(b + p * ldb), b1 = wasm_v128_load(b + p * ldb + 2); \
-      for (int r = 0; r < R; r++) {                                                     \
-        const v128_t x = wasm_f64x2_splat(a[r * lda + p]);                              \
-        lo[r] = dmadd(x, b0, lo[r]);                                                    \
-        hi[r] = dmadd(x, b1, hi[r]);                                                    \
-      }                                                                                 \
-    }                                                                                   \
-    for (int r = 0; r < R; r++) {                                                       \
-      if (acc) {                                                                        \
-        lo[r] = wasm_f64x2_add(lo[r], wasm_v128_load(c + r * ldc));                     \
-        hi[r] = wasm_f64x2_add(hi[r], wasm_v128_load(c + r * ldc + 2));                 \
-      }                                                                                 \
-      wasm_v128_store(c + r * ldc, lo[r]);                                              \
-      wasm_v128_store(c + r * ldc + 2, hi[r]);                                          \
-    }                                                                                   \
-  }
-DTILE(4)
-DTILE(1)
 
 /* C (m x n, ldc) = A (m x k, lda) · B (k x n, ldb) in float64, k >= 1: DEPTH rows of B at
  * a time, 4 x 4 tiles, the columns left of a multiple of 4 in scalars. */
@@ -254,8 +227,8 @@ static void dgemm_nn(int m, int n, int k, const double *a, int lda, const double
     const double *ap = a + p0, *bp = b + (long)p0 * ldb;
     for (int j = 0; j < n4; j += 4) {
       int i = 0;
-      for (; i + 4 <= m; i += 4) dtile4x4(depth, ap + (long)i * lda, lda, bp + j, ldb, c + (long)i * ldc + j, ldc, acc);
-      for (; i < m; i++) dtile1x4(depth, ap + (long)i * lda, lda, bp + j, ldb, c + (long)i * ldc + j, ldc, acc);
+      for (; i + 4 <= m; i += 4) tile_f64x2_4(depth, ap + (long)i * lda, lda, bp + j, ldb, c + (long)i * ldc + j, ldc, 1.0, acc);
+      for (; i < m; i++) tile_f64x2_1(depth, ap + (long)i * lda, lda, bp + j, ldb, c + (long)i * ldc + j, ldc, 1.0, acc);
     }
     for (int i = 0; i < m; i++)
       for (int j = n4; j < n; j++) {
@@ -332,16 +305,16 @@ static inline v128_t to_int(v128_t n) {
 static inline v128_t exp_neg(v128_t x) {
   x = wasm_f32x4_pmax(x, wasm_f32x4_splat(-104.0f));
   const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-  v128_t r = madd(n, wasm_f32x4_splat(-0.693359375f), x);
-  r = madd(n, wasm_f32x4_splat(2.12194440e-4f), r);
+  v128_t r = f32x4_madd(n, wasm_f32x4_splat(-0.693359375f), x);
+  r = f32x4_madd(n, wasm_f32x4_splat(2.12194440e-4f), r);
   v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
-  p = madd(p, r, wasm_f32x4_splat(1.0f / 720.0f));
-  p = madd(p, r, wasm_f32x4_splat(1.0f / 120.0f));
-  p = madd(p, r, wasm_f32x4_splat(1.0f / 24.0f));
-  p = madd(p, r, wasm_f32x4_splat(1.0f / 6.0f));
-  p = madd(p, r, wasm_f32x4_splat(0.5f));
-  p = madd(p, r, wasm_f32x4_splat(1.0f));
-  p = madd(p, r, wasm_f32x4_splat(1.0f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(1.0f / 720.0f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(1.0f / 120.0f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(1.0f / 24.0f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(1.0f / 6.0f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(0.5f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(1.0f));
+  p = f32x4_madd(p, r, wasm_f32x4_splat(1.0f));
   const v128_t ni = to_int(n);                                  /* in [-150, 0] */
   const v128_t n1 = wasm_i32x4_max(ni, wasm_i32x4_splat(-126)); /* 2^n1 is normal */
   const v128_t n2 = wasm_i32x4_sub(ni, n1);                     /* in [-24, 0] */

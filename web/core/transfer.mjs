@@ -82,8 +82,9 @@ export const ownCopies = (flats, stock) => flats.map((flat) => {
 });
 
 /** The unshared ArrayBuffers under the typed arrays among `args` and their objects' values:
- * a call's inputs, which a worker hands back once Python has copied them. */
-export function spareBuffers(args) {
+ * a result's arrays (a Float32Array, or a model's encoding), or a call's inputs, which a
+ * worker hands back once Python has copied them. */
+export function buffersOf(args) {
   const buffers = new Set();
   const add = (value) => {
     if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) buffers.add(value.buffer);

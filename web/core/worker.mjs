@@ -6,17 +6,7 @@
 import { ProtocolError, WorkerCrashedError } from './errors.mjs';
 import { SPARE_OPS, answer, failure, malformed, progress } from './protocol.mjs';
 import { isPythonError } from './session.mjs';
-import { spareBuffers } from './transfer.mjs';
-
-const isResultArray = (value) => value instanceof Float32Array || value instanceof Float64Array;
-
-/** The buffers of a result to transfer, not copy: a Float32Array (Float64Array: a
- * partial), or those among an object's values (a model's encoding). */
-function resultBuffers(result) {
-  if (isResultArray(result)) return [result.buffer];
-  if (result === null || typeof result !== 'object') return [];
-  return Object.values(result).filter(isResultArray).map((value) => value.buffer);
-}
+import { buffersOf } from './transfer.mjs';
 
 /** A failure outside Python (a wasm trap, a fatal Pyodide error, a stack overflow). */
 function interpreterFailure(err) {
@@ -53,10 +43,10 @@ export function serveWorker(endpoint, boot) {
       endpoint.post(failure(message?.id, refused, wasm(), false));
       return;
     }
-    const spare = SPARE_OPS.includes(message.op) ? spareBuffers(message.args) : [];
+    const spare = SPARE_OPS.includes(message.op) ? buffersOf(message.args) : [];
     try {
       const result = await run(message);
-      endpoint.post(answer(message.id, result, wasm(), spare), [...resultBuffers(result), ...spare]);
+      endpoint.post(answer(message.id, result, wasm(), spare), [...new Set([...buffersOf([result]), ...spare])]); // moved, not copied
     } catch (err) {
       const broken = message.op !== 'boot' && !isPythonError(err) && !(err instanceof ProtocolError);
       endpoint.post(failure(message.id, broken ? interpreterFailure(err) : err, wasm(), broken, spare), spare);
